@@ -161,6 +161,13 @@ class Mib:
             return v
         return v()
 
+    def entry(self, key: OID) -> Union[Value, Dynamic, None]:
+        """The stored object itself: a Value, or the callable of a dynamic object.
+
+        Lets the SNMP agent cache encodings of static values (same object => same bytes)
+        and never cache dynamic ones."""
+        return self._values.get(key)
+
     def next(self, key: OID) -> Optional[Tuple[OID, Value]]:
         keys = self._sorted()
         i = bisect.bisect_right(keys, key)
