@@ -23,6 +23,7 @@ PYSNMP_IMPORT_ERROR: Optional[str] = None
 try:
     from pysnmp.hlapi.v1arch import asyncio as v1arch
     from pysnmp.hlapi.v3arch import asyncio as v3arch
+    from pyasn1.type import univ
     from pysnmp.proto import rfc1902, rfc1905
     from pysnmp.smi.rfc1902 import ObjectIdentity, ObjectType
 except ImportError:  # pragma: no cover - reported by the module as missing_dependency
@@ -174,13 +175,14 @@ def to_python(value: Any) -> Any:
         return None
     if isinstance(value, (rfc1905.NoSuchObject, rfc1905.NoSuchInstance, rfc1905.EndOfMibView)):
         return NO_SUCH
-    if isinstance(value, rfc1902.IpAddress):
+    # check the pyasn1 base classes: v1arch answers carry plain univ types, v3arch rfc1902 ones
+    if isinstance(value, rfc1902.IpAddress) or value.__class__.__name__ == "IpAddress":
         return ".".join(str(b) for b in value.asOctets())
-    if isinstance(value, rfc1902.ObjectName) or value.__class__.__name__ == "ObjectIdentifier":
+    if isinstance(value, univ.ObjectIdentifier):
         return str(value)
-    if isinstance(value, rfc1902.OctetString):
+    if isinstance(value, univ.OctetString):
         return bytes(value.asOctets())
-    if isinstance(value, rfc1902.Null):
+    if isinstance(value, univ.Null):
         return None
     try:
         return int(value)

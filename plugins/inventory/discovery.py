@@ -1,0 +1,643 @@
+# -*- coding: utf-8 -*-
+# Copyright: printfleet.canon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+name: discovery
+short_description: Discover Canon printers by SNMP sweeps over regions
+version_added: 0.1.0
+description:
+  - Sweeps every region's IPv4 addresses (single addresses, C(start-end) ranges, CIDRs) and host
+    names by SNMP, identifies what answers (model, serial, firmware, MAC, name, location, status)
+    and builds a grouped, deterministic inventory - EMC's discovery task, registration
+    conditions, regions and device groups in one inventory source.
+  - Credential sets are tried in order per address; the set that worked is recorded by name.
+  - The sweep paces requests at O(rate) packets per second over one socket and matches answers
+    by request id and source, so it takes about addresses / O(rate) + O(timeout) x (O(retries) + 1).
+  - Only inventory files whose name ends in C(.canon.yml), C(.canon.yaml), C(canon_discovery.yml) or
+    C(canon_discovery.yaml) are read by this plugin.
+extends_documentation_fragment:
+  - ansible.builtin.constructed
+  - ansible.builtin.inventory_cache
+options:
+  plugin:
+    description: Marks this file as a configuration of this plugin.
+    type: str
+    required: true
+    choices: [printfleet.canon.discovery]
+  regions:
+    description:
+      - Sites to sweep, as EMC regions. An IPv4 address may belong to one region only; a host found
+        by IPv4 in one region and by FQDN suffix in another belongs to the IPv4 one.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Region name; hosts join group C(region_<name>).
+        type: str
+        required: true
+      networks:
+        description: IPv4 addresses to sweep - V(192.0.2.10), V(192.0.2.0/24) (host addresses only) or V(192.0.2.10-192.0.2.99).
+        type: list
+        elements: str
+      hostnames:
+        description: Host names of devices to probe; resolved at run time (an unresolvable name is a warning).
+        type: list
+        elements: str
+      fqdn_suffixes:
+        description:
+          - DNS suffixes (without the device name, as in EMC) of this region's devices. A device
+            outside every region's networks whose reverse DNS name ends with a suffix joins this region.
+        type: list
+        elements: str
+      exclude:
+        description: Addresses, ranges or CIDRs not to sweep.
+        type: list
+        elements: str
+      timezone:
+        description: IANA time zone of the region (counter reports use it for period boundaries).
+        type: str
+      credentials:
+        description: Names of the O(credentials) sets to try in this region (default every set, in order).
+        type: list
+        elements: str
+  credentials:
+    description:
+      - Named SNMP credential sets, tried in order for every address until one answers.
+      - Secrets may be vaulted, or templated (for example
+        C("{{ lookup('ansible.builtin.env', 'SNMP_COMMUNITY') }}")); only the set's name is ever
+        stored in host variables.
+      - Defaults to one SNMPv1 set named C(public) with community C(public).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Name recorded in C(canon_credential) of the hosts it worked for.
+        type: str
+        required: true
+      version:
+        description: SNMP version.
+        type: str
+        choices: ['1', '2c', '3']
+        default: '1'
+      community:
+        description: SNMPv1/v2c community.
+        type: str
+      user:
+        description: SNMPv3 user.
+        type: str
+      auth_protocol:
+        description: SNMPv3 authentication protocol (Canon devices refuse SHA-224).
+        type: str
+        choices: [none, md5, sha, sha256, sha384, sha512]
+        default: sha256
+      auth_password:
+        description: SNMPv3 authentication password.
+        type: str
+      priv_protocol:
+        description: SNMPv3 privacy protocol.
+        type: str
+        choices: [none, des, aes, aes192, aes256, aes192c, aes256c]
+        default: aes
+      priv_password:
+        description: SNMPv3 privacy password.
+        type: str
+      context:
+        description: SNMPv3 context name.
+        type: str
+        default: ''
+  timeout:
+    description: Seconds to wait for an answer to each probe.
+    type: float
+    default: 1.0
+    env:
+      - name: PRINTFLEET_DISCOVERY_TIMEOUT
+  retries:
+    description: How many times an unanswered probe is sent again.
+    type: int
+    default: 1
+    env:
+      - name: PRINTFLEET_DISCOVERY_RETRIES
+  rate:
+    description:
+      - Probes per second. Raise it on fast networks with large regions; lower it on WAN links.
+    type: int
+    default: 5000
+    env:
+      - name: PRINTFLEET_DISCOVERY_RATE
+  port:
+    description: SNMP UDP port of the devices.
+    type: int
+    default: 161
+    env:
+      - name: PRINTFLEET_DISCOVERY_PORT
+  concurrency:
+    description: Identification requests in flight at once.
+    type: int
+    default: 256
+  max_hosts:
+    description: Refuse configurations whose regions cover more addresses than this (a guard against sweeping a /8 by mistake).
+    type: int
+    default: 65536
+  include:
+    description:
+      - Which devices become hosts. V(canon) - Canon printers; V(printers) - any device with the
+        Printer MIB (non-Canon ones in group C(other_printers)); V(all) - every SNMP device
+        (non-printers in group C(other_devices)).
+    type: str
+    choices: [canon, printers, all]
+    default: canon
+  conditions:
+    description:
+      - Registration conditions as in EMC - which discovered devices are managed. Case-insensitive.
+        All conditions must match (AND). Hosts ruled out join group C(unmanaged) instead of C(canon).
+    type: list
+    elements: dict
+    suboptions:
+      field:
+        description: Device field to test.
+        type: str
+        required: true
+        choices: [manufacturer, model, serial, sys_name, location, address, mac, firmware, region]
+      operator:
+        description: Comparison.
+        type: str
+        choices: [equals, not_equals, begins_with, ends_with, contains, not_contains]
+        default: equals
+      value:
+        description: Text to compare with.
+        type: str
+        required: true
+  registration_method:
+    description:
+      - V(managed_if_match) - devices matching O(conditions) are managed and the rest unmanaged;
+        V(unmanaged_if_match) - the opposite (EMC's "Register as an unmanaged device").
+    type: str
+    choices: [managed_if_match, unmanaged_if_match]
+    default: managed_if_match
+  hostname_source:
+    description:
+      - Inventory host name, first usable source wins. V(sys_name) is used only when it is unique
+        in the inventory and a valid host name (letters, digits, C(.), C(_), C(-)).
+    type: list
+    elements: str
+    choices: [sys_name, serial, address]
+    default: [sys_name, address]
+  sources:
+    description:
+      - EMC device-list exports or templates (CSV, tab-separated TXT, XLSX with the EMC column
+        names in English) whose managed rows become extra targets.
+    type: list
+    elements: dict
+    suboptions:
+      path:
+        description: File to read (relative to the inventory file).
+        type: path
+        required: true
+      format:
+        description: File format.
+        type: str
+        choices: [auto, csv, tsv, xlsx]
+        default: auto
+      region:
+        description: Region for rows outside every region's networks.
+        type: str
+        default: imported
+  controller_connection:
+    description:
+      - Set C(ansible_connection=local) and C(ansible_python_interpreter={{ ansible_playbook_python }})
+        on every host, since printers run no Python and this collection's modules run on the controller.
+    type: bool
+    default: true
+notes:
+  - AWX and Automation Controller refresh inventory sources in full and do not use the plugin
+    cache; the sweep is built to be fast without it.
+  - Strings the devices report (name, location, model ...) are untrusted and never templated.
+seealso:
+  - module: printfleet.canon.canon_device_info
+"""
+
+EXAMPLES = r"""
+# fleet.canon.yml - three regions, two credential sets, groups by model
+plugin: printfleet.canon.discovery
+regions:
+  - name: hq
+    networks: [192.0.2.0/24]
+    timezone: Europe/Berlin
+  - name: branch_a
+    networks: ["198.51.100.10-198.51.100.60"]
+    exclude: [198.51.100.13]
+    timezone: Europe/Paris
+  - name: branch_b
+    hostnames: [mfp1.branch-b.example.com]
+    fqdn_suffixes: [branch-b.example.com]
+    timezone: America/New_York
+credentials:
+  - name: v1-public
+    version: "1"
+    community: public
+  - name: v3-admin
+    version: "3"
+    user: fleetadmin
+    auth_protocol: sha256
+    auth_password: "{{ lookup('ansible.builtin.env', 'CANON_V3_AUTH') }}"
+    priv_protocol: aes
+    priv_password: "{{ lookup('ansible.builtin.env', 'CANON_V3_PRIV') }}"
+keyed_groups:
+  - key: canon_family
+    prefix: family
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/printfleet-discovery
+cache_timeout: 3600
+---
+# Only imageRUNNER ADVANCE devices are managed; everything else lands in 'unmanaged'.
+plugin: printfleet.canon.discovery
+regions:
+  - name: campus
+    networks: [10.20.0.0/16]
+rate: 20000
+conditions:
+  - field: model
+    operator: begins_with
+    value: iR-ADV
+"""
+
+import asyncio
+import hashlib
+import json
+import os
+import re
+import socket
+import time
+
+from ansible.errors import AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.display import Display
+
+from ansible_collections.printfleet.canon.plugins.module_utils import device, oids, regions as regions_mod
+from ansible_collections.printfleet.canon.plugins.module_utils import snmp as snmp_mod
+from ansible_collections.printfleet.canon.plugins.module_utils import sweep
+from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+
+try:  # ansible-core 2.19+: strings from plugins are untrusted unless marked; trust only our own templates
+    from ansible.template import trust_as_template as _trust
+    _UNTRUSTED_BY_DEFAULT = True
+except ImportError:  # 2.17 / 2.18: plain strings are templated, so wrap device strings
+    def _trust(value):
+        return value
+    _UNTRUSTED_BY_DEFAULT = False
+from ansible.utils.unsafe_proxy import wrap_var
+
+display = Display()
+
+SUFFIXES = (".canon.yml", ".canon.yaml", "canon_discovery.yml", "canon_discovery.yaml")
+# Identification: identity objects plus the two status objects, in one GET.
+IDENTIFY_OIDS = device.IDENTITY_OIDS + [oids.HR_DEVICE_STATUS_1, oids.HR_PRINTER_ERROR_STATE_1]
+SANE_HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+TEMPLATED_CREDENTIAL_KEYS = ("community", "user", "auth_password", "priv_password", "context")
+CACHE_FORMAT = 1
+
+
+def _group_part(value):
+    """'iR-ADV C5535' -> 'ir_adv_c5535' for group names."""
+    return re.sub(r"[^a-z0-9]+", "_", str(value or "unknown").lower()).strip("_") or "unknown"
+
+
+def _untrusted(value):
+    if isinstance(value, str) and not _UNTRUSTED_BY_DEFAULT:
+        return wrap_var(value)
+    return value
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+
+    NAME = "printfleet.canon.discovery"
+
+    def verify_file(self, path):
+        return super().verify_file(path) and path.endswith(SUFFIXES)
+
+    # ------------------------------------------------------------------ parse ----------
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path, cache=cache)
+        self._read_config_data(path)
+        self._base_dir = os.path.dirname(os.path.abspath(path))
+        if snmp_mod.PYSNMP_IMPORT_ERROR:
+            raise AnsibleParserError("printfleet.canon.discovery needs pysnmp 7.1+ on the controller: "
+                                     + snmp_mod.PYSNMP_IMPORT_ERROR.splitlines()[-1])
+        try:
+            credential_sets = self._credential_sets()
+            regions = regions_mod.build_regions(self.get_option("regions"), [c.name for c in credential_sets],
+                                                self.get_option("max_hosts"))
+        except CanonError as exc:
+            raise AnsibleParserError("%s: %s" % (path, exc.msg))
+        cache_key = self._cache_key(path, regions, credential_sets)
+        use_cache = self.get_option("cache")
+        records = None
+        if use_cache and cache:
+            try:
+                cached = self._cache[cache_key]
+                if cached.get("format") == CACHE_FORMAT:
+                    records = cached["records"]
+                    display.v("printfleet.canon.discovery: %d devices from cache, no SNMP traffic" % len(records))
+            except KeyError:
+                records = None
+        if records is None:
+            records = self._discover(regions, credential_sets)
+            if use_cache:
+                self._cache[cache_key] = {"format": CACHE_FORMAT, "records": records}
+        self._populate(records, regions)
+
+    def _cache_key(self, path, regions, credential_sets):
+        """The path plus a digest of what decides the sweep, so a changed file is a cache miss."""
+        material = json.dumps({
+            "regions": [[r.name, sorted(str(c) for c in r.ipset.iter_cidrs()), r.hostnames, r.fqdn_suffixes,
+                         r.credentials] for r in regions],
+            "credentials": [[c.name, c.credentials.version] for c in credential_sets],
+            "port": self.get_option("port"), "sources": self.get_option("sources"),
+        }, sort_keys=True)
+        return "%s_%s" % (self.get_cache_key(path), hashlib.sha1(material.encode()).hexdigest()[:10])
+
+    # ------------------------------------------------------------------ options --------
+    def _credential_sets(self):
+        raw = self.get_option("credentials") or [{"name": "public", "version": "1", "community": "public"}]
+        sets, names = [], set()
+        for i, item in enumerate(raw):
+            if not isinstance(item, dict) or not item.get("name"):
+                raise CanonError("invalid_argument", "credentials[%d]: every credential set needs a name" % i)
+            name = str(item["name"])
+            if name in names:
+                raise CanonError("invalid_argument", "credentials: set %r is defined twice" % name)
+            names.add(name)
+            values = {}
+            for key in TEMPLATED_CREDENTIAL_KEYS:
+                value = item.get(key)
+                if isinstance(value, str) and self.templar.is_template(value):
+                    value = self.templar.template(value)
+                values[key] = value
+            version = str(item.get("version") or "1")
+            creds = snmp_mod.SnmpCredentials(
+                version=version, community=values["community"] if version != "3" else None,
+                user=values["user"], auth_protocol=item.get("auth_protocol") or "sha256",
+                auth_password=values["auth_password"], priv_protocol=item.get("priv_protocol") or "aes",
+                priv_password=values["priv_password"], context=values["context"] or "")
+            try:
+                creds.validate()
+            except CanonError as exc:
+                raise CanonError("invalid_argument", "credentials[%s]: %s" % (name, exc.msg))
+            sets.append(sweep.CredentialSet(name, creds))
+        return sets
+
+    # ------------------------------------------------------------------ discovery ------
+    def _targets(self, regions):
+        """address -> (region name or None, how it was found, host name if any), in sweep order."""
+        targets = {}
+        warnings = []
+        for r in regions:
+            for ip in r.ipset:
+                targets.setdefault(str(ip), (r.name, "network", None))
+        names = [(h, r.name) for r in regions for h in r.hostnames]
+        for spec in self.get_option("sources") or []:
+            path = spec["path"] if os.path.isabs(spec["path"]) else os.path.join(self._base_dir, spec["path"])
+            try:
+                rows, notes = regions_mod.read_device_list(path, spec.get("format") or "auto")
+            except CanonError as exc:
+                raise AnsibleParserError("sources: %s" % exc.msg)
+            warnings.extend(notes)
+            for row in rows:
+                if row["address"]:
+                    targets.setdefault(row["address"], (spec.get("region") or "imported", "source", row["hostname"]))
+                else:
+                    names.append((row["hostname"], spec.get("region") or "imported"))
+        for hostname, listed_in in names:
+            try:
+                address = socket.gethostbyname(hostname)
+            except (socket.gaierror, UnicodeError) as exc:
+                warnings.append("host name %s (region %s) does not resolve: %s" % (hostname, listed_in, exc))
+                continue
+            targets.setdefault(address, (listed_in, "hostname", hostname))
+        for w in warnings:
+            display.warning("printfleet.canon.discovery: " + w)
+        return targets
+
+    def _discover(self, regions, credential_sets):
+        started = time.monotonic()
+        targets = self._targets(regions)
+        by_region = {r.name: r for r in regions}
+
+        def addresses_for(cred_name):
+            out = []
+            for address, (region, _how, _name) in targets.items():
+                allowed = by_region[region].credentials if region in by_region else []
+                if not allowed or cred_name in allowed:
+                    out.append(address)
+            return out
+
+        display.v("printfleet.canon.discovery: sweeping %d addresses in %d regions (rate %d/s, timeout %ss, "
+                  "retries %d)" % (len(targets), len(regions), self.get_option("rate"), self.get_option("timeout"),
+                                   self.get_option("retries")))
+        try:
+            result = asyncio.run(sweep.discover(
+                addresses_for, credential_sets, IDENTIFY_OIDS, port=self.get_option("port"),
+                rate=self.get_option("rate"), timeout=self.get_option("timeout"), retries=self.get_option("retries"),
+                concurrency=self.get_option("concurrency"), progress=lambda m: display.v("printfleet.canon.discovery: " + m)))
+        except CanonError as exc:
+            raise AnsibleParserError("printfleet.canon.discovery: %s" % exc)
+        for name, counts in result.per_credential.items():
+            if counts["tried"] and not counts["identified"]:
+                display.warning("printfleet.canon.discovery: credential set %s identified no device (%d addresses "
+                                "tried, %d answered)" % (name, counts["tried"], counts["answered"]))
+        records = []
+        for address, item in result.devices.items():
+            region, how, hostname = targets[address]
+            ident = device.classify(item.values)
+            fqdn = hostname
+            region_obj = regions_mod.region_for(address, fqdn, regions, listed_in=region)
+            if region_obj is None and any(r.fqdn_suffixes for r in regions):
+                fqdn = _reverse_name(address)
+                region_obj = regions_mod.region_for(address, fqdn, regions, listed_in=region)
+            status = item.values.get(oids.HR_DEVICE_STATUS_1)
+            records.append({
+                "address": address, "region": region_obj.name if region_obj else region, "found_by": how,
+                "fqdn": fqdn, "credential": item.credential, "snmp_version": item.version,
+                "identity": {k: v for k, v in ident.items()},
+                "status": {"device_status": device.HR_DEVICE_STATUS.get(status, "unknown"),
+                           "error_state": device.decode_error_state(item.values.get(oids.HR_PRINTER_ERROR_STATE_1))},
+            })
+        per_region = {}
+        for rec in records:
+            per_region[rec["region"]] = per_region.get(rec["region"], 0) + 1
+        for r in regions:
+            swept = r.ipset.size + len(r.hostnames)
+            found = per_region.get(r.name, 0)
+            display.v("printfleet.canon.discovery: region %s: %d addresses, %d devices identified"
+                      % (r.name, swept, found))
+            if swept and not found:
+                display.warning("printfleet.canon.discovery: region %s: no device answered (%d addresses swept)"
+                                % (r.name, swept))
+        failed = len(result.failures)
+        if failed:
+            display.warning("printfleet.canon.discovery: %d device(s) answered the sweep but could not be identified "
+                            "(%s)" % (failed, ", ".join(sorted(set(result.failures.values())))))
+        display.v("printfleet.canon.discovery: %d devices identified in %.2fs" % (len(records), time.monotonic() - started))
+        return records
+
+    # ------------------------------------------------------------------ populate -------
+    def _managed(self, rec):
+        conditions = self.get_option("conditions") or []
+        if not conditions:
+            return True
+        ident = rec["identity"]
+        fields = {"manufacturer": ident.get("vendor"), "model": ident.get("model"), "serial": ident.get("serial"),
+                  "sys_name": ident.get("sys_name"), "location": ident.get("location"), "address": rec["address"],
+                  "mac": ident.get("mac"), "firmware": ident.get("firmware"), "region": rec["region"]}
+        match = all(_condition(fields.get(c["field"]), c.get("operator") or "equals", c["value"]) for c in conditions)
+        return match if self.get_option("registration_method") == "managed_if_match" else not match
+
+    def _populate(self, records, regions):
+        include = self.get_option("include")
+        order = {r.name: i for i, r in enumerate(regions)}
+        kept = []
+        for rec in records:
+            ident = rec["identity"]
+            if include == "canon" and not (ident["is_canon"] and ident["is_printer"]):
+                continue
+            if include == "printers" and not ident["is_printer"]:
+                continue
+            kept.append(rec)
+        kept.sort(key=lambda r: (order.get(r["region"], len(order)), _ip_key(r["address"])))
+        names = self._host_names(kept)
+        strict = self.get_option("strict")
+        for group in ("canon", "unmanaged"):
+            self.inventory.add_group(group)
+        for rec, host in zip(kept, names):
+            ident = rec["identity"]
+            managed = self._managed(rec)
+            self.inventory.add_host(host)
+            hostvars = self._hostvars(rec, managed, regions)
+            for key, value in hostvars.items():
+                self.inventory.set_variable(host, key, value)
+            groups = ["region_" + _group_part(rec["region"]), "vendor_" + _group_part(ident.get("vendor"))]
+            if ident.get("model"):
+                groups.append("model_" + _group_part(ident["model"]))
+            if not managed:
+                groups.append("unmanaged")
+            elif ident["is_canon"] and ident["is_printer"]:
+                groups.append("canon")
+            elif ident["is_printer"]:
+                groups.append("other_printers")
+            else:
+                groups.append("other_devices")
+            for group in groups:
+                group = self.inventory.add_group(group)
+                self.inventory.add_child(group, host)
+            variables = self.inventory.get_host(host).get_vars()
+            self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
+            self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
+            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, host, strict=strict)
+
+    def _host_names(self, records):
+        sources = self.get_option("hostname_source") or ["sys_name", "address"]
+        counts = {}
+        for rec in records:
+            for key in ("sys_name", "serial"):
+                value = rec["identity"].get(key)
+                if value:
+                    counts[(key, value.lower())] = counts.get((key, value.lower()), 0) + 1
+        addresses = {rec["address"] for rec in records}
+        names, taken = [], set()
+        for rec in records:
+            chosen = None
+            for source in sources:
+                if source == "address":
+                    chosen = rec["address"]
+                else:
+                    value = rec["identity"].get(source)
+                    if (value and SANE_HOSTNAME.match(value) and counts.get((source, value.lower())) == 1
+                            and value not in addresses and value.lower() not in taken):
+                        chosen = value
+                if chosen:
+                    break
+            names.append(chosen or rec["address"])
+            taken.add(names[-1].lower())
+        return names
+
+    def _hostvars(self, rec, managed, regions):
+        ident = rec["identity"]
+        region = next((r for r in regions if r.name == rec["region"]), None)
+        hv = {
+            "ansible_host": rec["address"],
+            "canon_address": rec["address"],
+            "canon_region": rec["region"],
+            "canon_region_timezone": region.timezone if region else None,
+            "canon_fqdn": rec.get("fqdn"),
+            "canon_found_by": rec["found_by"],
+            "canon_managed": managed,
+            "canon_snmp_version": rec["snmp_version"],
+            "canon_snmp_port": self.get_option("port"),
+            "canon_credential": rec["credential"],
+            "canon_vendor": ident.get("vendor"),
+            "canon_is_canon": ident.get("is_canon"),
+            "canon_is_printer": ident.get("is_printer"),
+            "canon_model": ident.get("model"),
+            "canon_serial": ident.get("serial"),
+            "canon_firmware": ident.get("firmware"),
+            "canon_mac": ident.get("mac"),
+            "canon_sys_name": ident.get("sys_name"),
+            "canon_location": ident.get("location"),
+            "canon_contact": ident.get("contact"),
+            "canon_sys_object_id": ident.get("sys_object_id"),
+            "canon_hr_device_id": ident.get("hr_device_id"),
+            "canon_family": ident.get("family"),
+            "canon_remote_ui": ident.get("remote_ui"),
+            "canon_address_book_type": ident.get("address_book_type"),
+            "canon_settings_type": ident.get("settings_type"),
+            "canon_app_platform": ident.get("app_platform"),
+            "canon_status": rec["status"]["device_status"],
+            "canon_error_state": list(rec["status"]["error_state"]),
+        }
+        # device-supplied strings are untrusted: anyone with a write community can set sysName/sysLocation
+        for key in ("canon_model", "canon_serial", "canon_firmware", "canon_sys_name", "canon_location",
+                    "canon_contact", "canon_vendor", "canon_fqdn", "canon_mac", "canon_sys_object_id",
+                    "canon_hr_device_id"):
+            hv[key] = _untrusted(hv[key])
+        if self.get_option("controller_connection"):
+            hv["ansible_connection"] = "local"
+            hv["ansible_python_interpreter"] = _trust("{{ ansible_playbook_python }}")
+        return hv
+
+
+def _condition(actual, operator, expected):
+    a = (actual or "").lower()
+    e = (expected or "").lower()
+    if operator == "equals":
+        return a == e
+    if operator == "not_equals":
+        return a != e
+    if operator == "begins_with":
+        return a.startswith(e)
+    if operator == "ends_with":
+        return a.endswith(e)
+    if operator == "contains":
+        return e in a
+    if operator == "not_contains":
+        return e not in a
+    raise AnsibleParserError("conditions: unknown operator %r" % operator)
+
+
+def _ip_key(address):
+    try:
+        return tuple(int(p) for p in address.split("."))
+    except ValueError:
+        return (999,)
+
+
+def _reverse_name(address):
+    try:
+        return socket.gethostbyaddr(address)[0]
+    except (socket.herror, socket.gaierror, OSError):
+        return None

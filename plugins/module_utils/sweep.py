@@ -1,0 +1,249 @@
+# -*- coding: utf-8 -*-
+# Copyright: printfleet.canon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fast SNMP sweep over many addresses, then identification of the devices that answered.
+
+Design (DESIGN.md §8): one UDP socket; probes paced at ``rate`` packets per second; answers
+matched by request id and source address; unanswered probes re-sent ``retries`` times, each
+``timeout`` seconds after its previous send, interleaved with first sends. A sweep of N
+addresses therefore takes about N / rate + timeout x (retries + 1), not N x timeout / concurrency.
+
+Probes: a v1/v2c GET of sysObjectID.0 with the credential set's community (a device with another
+community stays silent, like a real one); for SNMPv3 an engine-discovery probe that any agent
+with SNMPv3 enabled answers without credentials. Identification then sends one multi-object GET
+per responder through SnmpClient (pysnmp), so SNMPv3 users are authenticated there and a wrong
+SNMPv3 user falls through to the next credential set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import random
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from ansible_collections.printfleet.canon.plugins.module_utils import ber, oids
+from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.snmp import SnmpClient, SnmpCredentials, SnmpTarget
+
+RECEIVE_BUFFER = 8 * 1024 * 1024
+TICK = 0.002   # seconds between pacing rounds
+
+
+@dataclass(frozen=True)
+class CredentialSet:
+    """A named set of SNMP credentials; only the name ever leaves the plugin."""
+
+    name: str
+    credentials: SnmpCredentials
+
+
+@dataclass
+class SweepStats:
+    targets: int = 0
+    sent: int = 0
+    answered: int = 0
+    stray: int = 0
+    elapsed: float = 0.0
+
+
+@dataclass
+class Hit:
+    address: str
+    credential: str
+    version: str
+    engine_id: Optional[bytes] = None
+
+
+class Sweeper:
+    """One socket, paced probes, answers matched by (request id, source)."""
+
+    def __init__(self, port: int = 161, rate: int = 5000, timeout: float = 1.0, retries: int = 1) -> None:
+        self.port = int(port)
+        self.rate = max(1, int(rate))
+        self.timeout = float(timeout)
+        self.retries = max(0, int(retries))
+
+    async def sweep(self, addresses: Sequence[str], cred: CredentialSet) -> Tuple[Dict[str, Hit], SweepStats]:
+        stats = SweepStats(targets=len(addresses))
+        if not addresses:
+            return {}, stats
+        creds = cred.credentials
+        base = random.randint(0x01000000, 0x3FFFFFFF)
+        if creds.version == "3":
+            template, offset = ber.v3_discovery_probe(base)
+        else:
+            template, offset = ber.get_request(0 if creds.version == "1" else 1,
+                                               (creds.community or "").encode("utf-8"), base, [oids.SYS_OBJECT_ID])
+        found: Dict[str, Hit] = {}
+        loop = asyncio.get_running_loop()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        except OSError:
+            pass
+        sock.bind(("0.0.0.0", 0))
+        all_answered = asyncio.Event()
+
+        def on_readable() -> None:
+            while True:
+                try:
+                    data, (src, sport) = sock.recvfrom(65535)
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError:
+                    return
+                try:
+                    msg = ber.decode_message(data)
+                except ber.BerError:
+                    stats.stray += 1
+                    continue
+                ident = msg.msg_id if creds.version == "3" else msg.request_id
+                i = (ident - base) if isinstance(ident, int) else -1
+                if not (0 <= i < len(addresses)) or addresses[i] != src or sport != self.port:
+                    stats.stray += 1
+                    continue
+                if src in found:
+                    continue
+                if creds.version == "3":
+                    if msg.pdu_type != ber.REPORT or not msg.engine_id:
+                        continue
+                elif msg.pdu_type != ber.GET_RESPONSE or msg.community != (creds.community or "").encode("utf-8"):
+                    continue
+                found[src] = Hit(src, cred.name, creds.version, msg.engine_id)
+                stats.answered += 1
+                if len(found) == len(addresses):
+                    all_answered.set()
+
+        loop.add_reader(sock.fileno(), on_readable)
+        started = time.monotonic()
+        try:
+            first = collections.deque(range(len(addresses)))
+            again: collections.deque = collections.deque()     # (due time, index, attempt)
+            last_send = started
+            sent_at_start = started
+            while (first or again) and not all_answered.is_set():
+                now = time.monotonic()
+                budget = int((now - sent_at_start) * self.rate) - stats.sent + 1
+                while budget > 0 and (first or (again and again[0][0] <= now)):
+                    if again and again[0][0] <= now:
+                        _, i, attempt = again.popleft()
+                        if addresses[i] in found:
+                            continue
+                    else:
+                        i, attempt = first.popleft(), 0
+                    await self._send(sock, ber.patch_id(template, offset, base + i), addresses[i])
+                    stats.sent += 1
+                    budget -= 1
+                    last_send = time.monotonic()
+                    if attempt < self.retries:
+                        again.append((last_send + self.timeout, i, attempt + 1))
+                if not first and again:
+                    # nothing new to send: sleep until the next retry is due (or everyone answered)
+                    delay = max(TICK, again[0][0] - time.monotonic())
+                    try:
+                        await asyncio.wait_for(all_answered.wait(), delay)
+                    except asyncio.TimeoutError:
+                        pass
+                    sent_at_start = time.monotonic() - stats.sent / self.rate
+                else:
+                    await asyncio.sleep(TICK)
+            remaining = last_send + self.timeout - time.monotonic()
+            if remaining > 0 and not all_answered.is_set():
+                try:
+                    await asyncio.wait_for(all_answered.wait(), remaining)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            loop.remove_reader(sock.fileno())
+            sock.close()
+        stats.elapsed = time.monotonic() - started
+        return found, stats
+
+    async def _send(self, sock: socket.socket, data: bytes, address: str) -> None:
+        while True:
+            try:
+                sock.sendto(data, (address, self.port))
+                return
+            except (BlockingIOError, InterruptedError):
+                await asyncio.sleep(0)      # send buffer full: let the kernel drain it
+            except OSError:
+                return                      # unroutable address: counts as no answer
+
+
+# ----------------------------------------------------------------------------- identify ---
+
+@dataclass
+class Identified:
+    address: str
+    credential: str
+    version: str
+    values: Dict[str, Any] = field(default_factory=dict)
+    error: Optional[CanonError] = None
+
+
+async def identify(client: SnmpClient, hits: Sequence[Hit], creds: Dict[str, CredentialSet], port: int,
+                   timeout: float, retries: int, oid_list: Sequence[str], concurrency: int = 256
+                   ) -> List[Identified]:
+    """One multi-object GET per responder, bounded concurrency, per-host errors kept."""
+    sem = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(hit: Hit) -> Identified:
+        target = SnmpTarget(hit.address, port, creds[hit.credential].credentials, timeout, retries)
+        async with sem:
+            try:
+                values = await client.get(target, oid_list)
+                return Identified(hit.address, hit.credential, hit.version, values)
+            except CanonError as exc:
+                return Identified(hit.address, hit.credential, hit.version, error=exc)
+
+    return list(await asyncio.gather(*(one(h) for h in hits)))
+
+
+@dataclass
+class DiscoveryResult:
+    devices: Dict[str, Identified] = field(default_factory=dict)
+    per_credential: Dict[str, Dict[str, int]] = field(default_factory=dict)
+    sweep_stats: List[Tuple[str, SweepStats]] = field(default_factory=list)
+    failures: Dict[str, str] = field(default_factory=dict)   # address -> error_code (last seen)
+
+
+async def discover(addresses_by_credentials: Callable[[str], List[str]], credential_sets: Sequence[CredentialSet],
+                   oid_list: Sequence[str], port: int = 161, rate: int = 5000, timeout: float = 1.0,
+                   retries: int = 1, concurrency: int = 256,
+                   progress: Optional[Callable[[str], None]] = None) -> DiscoveryResult:
+    """Try each credential set in order on the addresses not yet identified.
+
+    ``addresses_by_credentials(name)`` returns the addresses a credential set may be tried on
+    (regions can restrict their credential sets).
+    """
+    result = DiscoveryResult()
+    sweeper = Sweeper(port, rate, timeout, retries)
+    by_name = {c.name: c for c in credential_sets}
+    async with SnmpClient() as client:
+        for cred in credential_sets:
+            todo = [a for a in addresses_by_credentials(cred.name) if a not in result.devices]
+            if not todo:
+                result.per_credential[cred.name] = {"tried": 0, "answered": 0, "identified": 0}
+                continue
+            hits, stats = await sweeper.sweep(todo, cred)
+            result.sweep_stats.append((cred.name, stats))
+            identified = await identify(client, list(hits.values()), by_name, port, timeout, retries, oid_list,
+                                        concurrency)
+            ok = 0
+            for item in identified:
+                if item.error is None:
+                    result.devices[item.address] = item
+                    result.failures.pop(item.address, None)
+                    ok += 1
+                else:
+                    result.failures[item.address] = item.error.error_code
+            result.per_credential[cred.name] = {"tried": len(todo), "answered": len(hits), "identified": ok}
+            if progress:
+                progress("credential set %s: %d addresses swept, %d answered, %d identified in %.2fs"
+                         % (cred.name, len(todo), len(hits), ok, stats.elapsed))
+    return result
