@@ -120,12 +120,15 @@ def ansible_module(module: str, args: Dict[str, Any], check: bool = False, diff:
     if diff:
         cmd.append("--diff")
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env=ansible_env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json"))
+                          env=ansible_env(ANSIBLE_STDOUT_CALLBACK="minimal", ANSIBLE_CALLBACK_RESULT_FORMAT="json"))
+    # the minimal callback prints 'localhost | SUCCESS => {json}' (or FAILED! / CHANGED)
+    head, sep, body = proc.stdout.partition(" => ")
     try:
-        out = json.loads(proc.stdout)
+        result = json.loads(body)
     except ValueError:
-        raise AssertionError("ansible did not print JSON (rc=%s):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))
-    result = out["plays"][0]["tasks"][0]["hosts"]["localhost"]
+        raise AssertionError("ansible did not print a result (rc=%s):\n%s\n%s" % (proc.returncode, proc.stdout,
+                                                                                     proc.stderr))
+    result["_status"] = head.split("|")[-1].strip()
     result["_rc"] = proc.returncode
     result["_stdout"] = proc.stdout
     return result

@@ -82,7 +82,7 @@ def test_non_canon_printer_has_null_canon_fields(fleet, net):
 def test_non_printer_is_refused(fleet, net):
     result = info(fleet, net + ".1.6")
     assert result["_rc"] != 0
-    assert result["failed"] is True
+    assert result["_status"] == "FAILED!"
     assert result["error_code"] == "not_a_printer"
 
 
