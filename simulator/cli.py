@@ -30,6 +30,10 @@ def _serve_parser(sub) -> None:
     p.add_argument("--control", default="127.0.0.1:0",
                    help="address:port of the control API (loopback only; port 0 = any free port)")
     p.add_argument("--no-http", action="store_true", help="do not start the Remote UI listeners")
+    p.add_argument("--listen", choices=["address", "any"], default="address",
+                   help="SNMP sockets: one per device address (default; simulators can share a port), or one "
+                        "wildcard socket that answers only for device addresses and only loopback managers "
+                        "(faster for fleets of hundreds or thousands of devices)")
 
 
 def _ctl_parser(sub) -> None:
@@ -81,7 +85,7 @@ async def _serve(args) -> int:
     control_host, _, control_port = args.control.rpartition(":")
     if not control_host.startswith("127."):
         raise FleetError("the control API listens on loopback only")
-    agent = SnmpAgent(devices, port=args.port)
+    agent = SnmpAgent(devices, port=args.port, listen=args.listen)
     await agent.start()
     control = ControlApi(devices)
     url = await control.listen(control_host, int(control_port or 0))

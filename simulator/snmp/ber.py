@@ -11,7 +11,7 @@ drops such datagrams.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 from ..mib import (COUNTER32, COUNTER64, GAUGE32, INTEGER, IP_ADDRESS, NULL, OBJECT_IDENTIFIER,
                    OCTET_STRING, OID, OPAQUE, TIMETICKS, Value)
@@ -82,6 +82,9 @@ def expect(data: bytes, pos: int, end: int, tag: int) -> Tuple[int, int]:
 
 def read_int(data: bytes, pos: int, end: int) -> Tuple[int, int]:
     """Read an INTEGER TLV; returns (value, position after it)."""
+    if pos + 3 <= end and data[pos] == INTEGER and data[pos + 1] == 1:   # one-octet fast path
+        v = data[pos + 2]
+        return (v - 256 if v & 0x80 else v), pos + 3
     s, e = expect(data, pos, end, INTEGER)
     if s == e or e - s > 9:
         raise BerError("bad INTEGER length")
@@ -140,7 +143,7 @@ def decode_oid(raw: bytes) -> OID:
         raise BerError("truncated OID sub-identifier")
     first = raw[0]
     if first < 0x80 and max(raw) < 0x80:       # fast path: every arc fits in one byte
-        if len(raw) > MAX_OID_ARCS:
+        if len(raw) >= MAX_OID_ARCS:
             raise BerError("OID too long")
         if first < 80:
             return (first // 40, first % 40) + tuple(raw[1:])
@@ -250,8 +253,12 @@ def varbind(oid_raw: bytes, value_tlv: bytes) -> bytes:
     return b"\x30" + encode_length(m) + inner
 
 
-EXCEPTION_TLVS = {NO_SUCH_OBJECT: b"\x80\x00", NO_SUCH_INSTANCE: b"\x81\x00",
-                  END_OF_MIB_VIEW: b"\x82\x00"}
+# The v2 exception values as complete TLVs (they carry NULL content).
+NO_SUCH_OBJECT_TLV = b"\x80\x00"
+NO_SUCH_INSTANCE_TLV = b"\x81\x00"
+END_OF_MIB_VIEW_TLV = b"\x82\x00"
+EXCEPTION_TLVS = {NO_SUCH_OBJECT: NO_SUCH_OBJECT_TLV, NO_SUCH_INSTANCE: NO_SUCH_INSTANCE_TLV,
+                  END_OF_MIB_VIEW: END_OF_MIB_VIEW_TLV}
 
 
 # ------------------------------------------------------------------------------ PDUs -------
@@ -261,18 +268,20 @@ class Pdu:
     value content) triples; ``varbinds_raw`` is the VarBindList content, echoed verbatim by
     error responses and SET responses."""
 
-    __slots__ = ("type", "request_id", "request_id_raw", "error_status", "error_index",
-                 "varbinds", "varbinds_raw")
+    __slots__ = ("type", "request_id_raw", "error_status", "error_index", "varbinds", "varbinds_raw")
 
-    def __init__(self, type_: int, request_id: int, request_id_raw: bytes, error_status: int,
-                 error_index: int, varbinds: List[Tuple[bytes, int, bytes]], varbinds_raw: bytes):
+    def __init__(self, type_: int, request_id_raw: bytes, error_status: int, error_index: int,
+                 varbinds: List[Tuple[bytes, int, bytes]], varbinds_raw: bytes):
         self.type = type_
-        self.request_id = request_id
         self.request_id_raw = request_id_raw
         self.error_status = error_status
         self.error_index = error_index
         self.varbinds = varbinds
         self.varbinds_raw = varbinds_raw
+
+    @property
+    def request_id(self) -> int:
+        return int.from_bytes(self.request_id_raw[2:], "big", signed=True)
 
 
 def decode_pdu(data: bytes, pos: int, end: int) -> Tuple[Pdu, int]:
@@ -280,12 +289,13 @@ def decode_pdu(data: bytes, pos: int, end: int) -> Tuple[Pdu, int]:
     ptype, s, e = read_tlv(data, pos, end)
     if ptype < GET or ptype > REPORT or ptype == TRAP_V1:
         raise BerError("not an SNMP request PDU")
-    rid_start = s
-    rid, s = read_int(data, s, e)
-    if rid < -0x80000000 or rid > 0x7FFFFFFF:
-        raise BerError("request-id out of range")
-    rid_raw = data[rid_start:s]
-    status, s = read_int(data, s, e)
+    if s + 2 > e or data[s] != INTEGER or not 0 < data[s + 1] <= 4:
+        raise BerError("bad request-id")
+    re_ = s + 2 + data[s + 1]
+    if re_ > e:
+        raise BerError("truncated request-id")
+    rid_raw = data[s:re_]
+    status, s = read_int(data, re_, e)
     index, s = read_int(data, s, e)
     ls, le = expect(data, s, e, SEQUENCE)
     if le != e:
@@ -293,6 +303,17 @@ def decode_pdu(data: bytes, pos: int, end: int) -> Tuple[Pdu, int]:
     vbs: List[Tuple[bytes, int, bytes]] = []
     p = ls
     while p < le:
+        # Fast path: short-form SEQUENCE { OID, value } (nearly every varbind of a request).
+        if p + 6 <= le and data[p] == SEQUENCE and data[p + 2] == OBJECT_IDENTIFIER:
+            vlen = data[p + 1]
+            olen = data[p + 3]
+            if vlen < 0x80 and olen < 0x80:
+                oe = p + 4 + olen
+                ve = p + 2 + vlen
+                if oe + 2 <= ve <= le and data[oe + 1] == ve - oe - 2 and data[oe] & 0x1F != 0x1F:
+                    vbs.append((data[p + 4:oe], data[oe], data[oe + 2:ve]))
+                    p = ve
+                    continue
         vs, ve = expect(data, p, le, SEQUENCE)
         os_, oe = expect(data, vs, ve, OBJECT_IDENTIFIER)
         vtag, xs, xe = read_tlv(data, oe, ve)
@@ -300,7 +321,7 @@ def decode_pdu(data: bytes, pos: int, end: int) -> Tuple[Pdu, int]:
             raise BerError("junk in a varbind")
         vbs.append((data[os_:oe], vtag, data[xs:xe]))
         p = ve
-    return Pdu(ptype, rid, rid_raw, status, index, vbs, data[ls:le]), e
+    return Pdu(ptype, rid_raw, status, index, vbs, data[ls:le]), e
 
 
 def encode_pdu(pdu_type: int, request_id_raw: bytes, error_status: int, error_index: int,
