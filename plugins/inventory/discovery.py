@@ -210,7 +210,8 @@ options:
   controller_connection:
     description:
       - Set C(ansible_connection=local) and C(ansible_python_interpreter={{ ansible_playbook_python }})
-        on every host, since printers run no Python and this collection's modules run on the controller.
+        on the C(region_<name>) groups (so on every discovered host), since printers run no Python
+        and this collection's modules run on the controller.
     type: bool
     default: true
 notes:
@@ -301,6 +302,8 @@ IDENTIFY_OIDS = device.IDENTITY_OIDS + [oids.HR_DEVICE_STATUS_1, oids.HR_PRINTER
 SANE_HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 TEMPLATED_CREDENTIAL_KEYS = ("community", "user", "auth_password", "priv_password", "context")
 CACHE_FORMAT = 1
+DEVICE_STRINGS = frozenset(("canon_model", "canon_serial", "canon_firmware", "canon_sys_name", "canon_location",
+                            "canon_fqdn"))
 
 
 def _group_part(value):
@@ -335,6 +338,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                                 self.get_option("max_hosts"))
         except CanonError as exc:
             raise AnsibleParserError("%s: %s" % (path, exc.msg))
+        groups = {}
+        for r in regions:
+            other = groups.setdefault(_group_part(r.name), r.name)
+            if other != r.name:
+                raise AnsibleParserError("%s: regions %r and %r would share the group region_%s"
+                                         % (path, other, r.name, _group_part(r.name)))
         cache_key = self._cache_key(path, regions, credential_sets)
         use_cache = self.get_option("cache")
         records = None
@@ -398,8 +407,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         targets = {}
         warnings = []
         for r in regions:
-            for ip in r.ipset:
-                targets.setdefault(str(ip), (r.name, "network", None))
+            entry = (r.name, "network", None)
+            for address in regions_mod.addresses(r.ipset):
+                targets.setdefault(address, entry)
         names = [(h, r.name) for r in regions for h in r.hostnames]
         for spec in self.get_option("sources") or []:
             path = spec["path"] if os.path.isabs(spec["path"]) else os.path.join(self._base_dir, spec["path"])
@@ -430,6 +440,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         by_region = {r.name: r for r in regions}
 
         def addresses_for(cred_name):
+            if not any(r.credentials for r in regions):
+                return list(targets)
             out = []
             for address, (region, _how, _name) in targets.items():
                 allowed = by_region[region].credentials if region in by_region else []
@@ -512,13 +524,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         kept.sort(key=lambda r: (order.get(r["region"], len(order)), _ip_key(r["address"])))
         names = self._host_names(kept)
         strict = self.get_option("strict")
+        constructed = any(self.get_option(o) for o in ("compose", "groups", "keyed_groups"))
+        region_groups_done = set()
         for group in ("canon", "unmanaged"):
             self.inventory.add_group(group)
         for rec, host in zip(kept, names):
             ident = rec["identity"]
             managed = self._managed(rec)
             self.inventory.add_host(host)
-            hostvars = self._hostvars(rec, managed, regions)
+            hostvars = self._hostvars(rec, managed)
             for key, value in hostvars.items():
                 self.inventory.set_variable(host, key, value)
             groups = ["region_" + _group_part(rec["region"]), "vendor_" + _group_part(ident.get("vendor"))]
@@ -535,10 +549,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             for group in groups:
                 group = self.inventory.add_group(group)
                 self.inventory.add_child(group, host)
-            variables = self.inventory.get_host(host).get_vars()
-            self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
-            self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
-            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, host, strict=strict)
+                if group.startswith("region_") and group not in region_groups_done:
+                    # region facts and controller settings live on the region group: every host has
+                    # exactly one, and per-group variables cost a fleet of thousands much less
+                    region_groups_done.add(group)
+                    self._set_region_vars(group, rec["region"], regions)
+            if constructed:
+                variables = self.inventory.get_host(host).get_vars()
+                self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
+                self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
+                self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, host, strict=strict)
 
     def _host_names(self, records):
         sources = self.get_option("hostname_source") or ["sys_name", "address"]
@@ -566,32 +586,33 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             taken.add(names[-1].lower())
         return names
 
-    def _hostvars(self, rec, managed, regions):
+    def _set_region_vars(self, group, region_name, regions):
+        region = next((r for r in regions if r.name == region_name), None)
+        values = {"canon_region": _trust(region_name), "canon_snmp_port": self.get_option("port")}
+        if region is not None and region.timezone:
+            values["canon_region_timezone"] = _trust(region.timezone)
+        if self.get_option("controller_connection"):
+            values["ansible_connection"] = _trust("local")
+            values["ansible_python_interpreter"] = _trust("{{ ansible_playbook_python }}")
+        for key, value in values.items():
+            self.inventory.set_variable(group, key, value)
+
+    def _hostvars(self, rec, managed):
         ident = rec["identity"]
-        region = next((r for r in regions if r.name == rec["region"]), None)
         hv = {
             "ansible_host": rec["address"],
             "canon_address": rec["address"],
-            "canon_region": rec["region"],
-            "canon_region_timezone": region.timezone if region else None,
-            "canon_fqdn": rec.get("fqdn"),
-            "canon_found_by": rec["found_by"],
             "canon_managed": managed,
             "canon_snmp_version": rec["snmp_version"],
-            "canon_snmp_port": self.get_option("port"),
             "canon_credential": rec["credential"],
             "canon_vendor": ident.get("vendor"),
             "canon_is_canon": ident.get("is_canon"),
-            "canon_is_printer": ident.get("is_printer"),
             "canon_model": ident.get("model"),
             "canon_serial": ident.get("serial"),
             "canon_firmware": ident.get("firmware"),
             "canon_mac": ident.get("mac"),
             "canon_sys_name": ident.get("sys_name"),
             "canon_location": ident.get("location"),
-            "canon_contact": ident.get("contact"),
-            "canon_sys_object_id": ident.get("sys_object_id"),
-            "canon_hr_device_id": ident.get("hr_device_id"),
             "canon_family": ident.get("family"),
             "canon_remote_ui": ident.get("remote_ui"),
             "canon_address_book_type": ident.get("address_book_type"),
@@ -600,14 +621,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             "canon_status": rec["status"]["device_status"],
             "canon_error_state": list(rec["status"]["error_state"]),
         }
-        # device-supplied strings are untrusted: anyone with a write community can set sysName/sysLocation
-        for key in ("canon_model", "canon_serial", "canon_firmware", "canon_sys_name", "canon_location",
-                    "canon_contact", "canon_vendor", "canon_fqdn", "canon_mac", "canon_sys_object_id",
-                    "canon_hr_device_id"):
-            hv[key] = _untrusted(hv[key])
-        if self.get_option("controller_connection"):
-            hv["ansible_connection"] = "local"
-            hv["ansible_python_interpreter"] = _trust("{{ ansible_playbook_python }}")
+        if rec.get("fqdn"):
+            hv["canon_fqdn"] = rec["fqdn"]
+        # Device-supplied strings stay untrusted (anyone with a write community can set sysName or
+        # sysLocation); strings this plugin computed or validated itself are marked trusted.
+        for key, value in hv.items():
+            if isinstance(value, str):
+                hv[key] = _untrusted(value) if key in DEVICE_STRINGS else _trust(value)
         return hv
 
 

@@ -12,6 +12,7 @@ else (walks, SETs, SNMPv3 with USM) goes through pysnmp in snmp.py.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, List, Optional, Tuple
 
 # Universal and SNMP application tags.
@@ -75,7 +76,9 @@ def null() -> bytes:
     return b"\x05\x00"
 
 
+@functools.lru_cache(maxsize=65536)
 def oid(dotted: str) -> bytes:
+    """Encoded OID TLV (cached: the same few hundred OIDs are sent to thousands of devices)."""
     arcs = [int(a) for a in dotted.strip(".").split(".")]
     if len(arcs) < 2:
         raise ValueError("an OID has at least two arcs")
@@ -90,15 +93,31 @@ def oid(dotted: str) -> bytes:
     return tlv(OID, bytes(out))
 
 
-def get_request(version: int, community: bytes, request_id: int, oids: List[str]) -> Tuple[bytes, int]:
-    """A v1 (version 0) or v2c (version 1) GET; returns (message, offset of the 4 request-id bytes)."""
-    var_binds = tlv(SEQUENCE, b"".join(tlv(SEQUENCE, oid(o) + null()) for o in oids))
-    pdu_body = integer4(request_id) + integer(0) + integer(0) + var_binds
-    pdu = tlv(GET_REQUEST, pdu_body)
+@functools.lru_cache(maxsize=65536)
+def _varbind(dotted: str, value: bytes) -> bytes:
+    return tlv(SEQUENCE, oid(dotted) + value)
+
+
+def request(version: int, community: bytes, pdu_type: int, request_id: int,
+            var_binds: List[Tuple[str, bytes]], non_repeaters: int = 0, max_repetitions: int = 0) -> Tuple[bytes, int]:
+    """A v1 (version 0) or v2c (version 1) request PDU with already-encoded values (``null()`` for
+    reads); returns (message, offset of the 4 request-id bytes). For GETBULK the error-status and
+    error-index fields carry non-repeaters and max-repetitions."""
+    encoded = tlv(SEQUENCE, b"".join(_varbind(o, v) for o, v in var_binds))
+    if pdu_type == GET_BULK_REQUEST:
+        pdu_body = integer4(request_id) + integer(non_repeaters) + integer(max_repetitions) + encoded
+    else:
+        pdu_body = integer4(request_id) + integer(0) + integer(0) + encoded
+    pdu = tlv(pdu_type, pdu_body)
     head = integer(version) + octets(community)
     message = tlv(SEQUENCE, head + pdu)
     offset = len(message) - len(pdu) + (len(pdu) - len(pdu_body)) + 2
     return message, offset
+
+
+def get_request(version: int, community: bytes, request_id: int, oids: List[str]) -> Tuple[bytes, int]:
+    """A v1 (version 0) or v2c (version 1) GET of ``oids``."""
+    return request(version, community, GET_REQUEST, request_id, [(o, null()) for o in oids])
 
 
 def v3_discovery_probe(msg_id: int) -> Tuple[bytes, int]:
@@ -151,6 +170,7 @@ def children(data: bytes, start: int, end: int) -> List[Tuple[int, int, int]]:
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def decode_oid(content: bytes) -> str:
     if not content:
         raise BerError("empty OID")
@@ -221,19 +241,38 @@ class Message:
 
 def _pdu(data: bytes, start: int, end: int, msg: Message) -> None:
     items = children(data, start, end)
-    if len(items) != 4:
+    if len(items) != 4 or items[3][0] != SEQUENCE:
         raise BerError("PDU needs 4 fields")
     msg.request_id = decode_value(INTEGER, data[items[0][1]:items[0][2]])
     msg.error_status = decode_value(INTEGER, data[items[1][1]:items[1][2]])
     msg.error_index = decode_value(INTEGER, data[items[2][1]:items[2][2]])
-    for tag, s, e in children(data, items[3][1], items[3][2]):
-        if tag != SEQUENCE:
+    # The varbind list is the hot path of every read: parse it inline (short-form lengths are
+    # the rule in SNMP answers; long forms go through read_tlv).
+    pos, stop = items[3][1], items[3][2]
+    append = msg.var_binds.append
+    while pos < stop:
+        if data[pos] != SEQUENCE:
             raise BerError("varbind is not a SEQUENCE")
-        pair = children(data, s, e)
-        if len(pair) != 2 or pair[0][0] != OID:
+        _, vb_start, vb_end = read_tlv(data, pos)
+        if vb_end - vb_start < 4 or data[vb_start] != OID:
             raise BerError("bad varbind")
-        msg.var_binds.append((decode_oid(data[pair[0][1]:pair[0][2]]),
-                              decode_value(pair[1][0], data[pair[1][1]:pair[1][2]])))
+        length = data[vb_start + 1]            # vb_end - vb_start >= 4 keeps this in range
+        if length & 0x80:
+            _, o_start, o_end = read_tlv(data, vb_start)
+        else:
+            o_start, o_end = vb_start + 2, vb_start + 2 + length
+        if o_end + 2 > vb_end:
+            raise BerError("bad varbind")
+        tag = data[o_end]
+        length = data[o_end + 1]
+        if length & 0x80:
+            _, v_start, v_end = read_tlv(data, o_end)
+        else:
+            v_start, v_end = o_end + 2, o_end + 2 + length
+        if v_end != vb_end or o_end > vb_end:
+            raise BerError("bad varbind")
+        append((decode_oid(data[o_start:o_end]), decode_value(tag, data[v_start:v_end])))
+        pos = vb_end
 
 
 def decode_message(data: bytes) -> Message:

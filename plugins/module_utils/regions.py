@@ -78,6 +78,13 @@ def parse_address_spec(spec: str, option: str) -> "netaddr.IPSet":
                          % (option, spec, exc))
 
 
+def addresses(ipset: "netaddr.IPSet") -> Iterable[str]:
+    """Dotted addresses of an IPSet in order (much faster than iterating IPAddress objects)."""
+    for cidr in ipset.iter_cidrs():
+        for n in range(cidr.first, cidr.last + 1):
+            yield "%d.%d.%d.%d" % (n >> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255)
+
+
 def build_regions(raw: Sequence[Dict[str, Any]], credential_names: Iterable[str],
                   max_hosts: int) -> List[Region]:
     """Validate the ``regions`` option: names, address syntax, no overlap, known credentials."""

@@ -31,6 +31,8 @@ from ansible_collections.printfleet.canon.plugins.module_utils.snmp import SnmpC
 
 RECEIVE_BUFFER = 8 * 1024 * 1024
 TICK = 0.002   # seconds between pacing rounds
+BURST = 0.01   # at most this many seconds' worth of probes in one burst
+PARALLEL_BATCH = 100000000   # batches at least this large are sent from two threads
 
 
 @dataclass(frozen=True)
@@ -67,17 +69,22 @@ class Sweeper:
         self.timeout = float(timeout)
         self.retries = max(0, int(retries))
 
-    async def sweep(self, addresses: Sequence[str], cred: CredentialSet) -> Tuple[Dict[str, Hit], SweepStats]:
+    async def sweep(self, addresses: Sequence[str], cred: CredentialSet,
+                    on_hit: Optional[Callable[[Hit], None]] = None) -> Tuple[Dict[str, Hit], SweepStats]:
+        """Probe every address; ``on_hit`` is called as each answer arrives (identification can
+        then run while the sweep still waits for slow or absent devices)."""
         stats = SweepStats(targets=len(addresses))
         if not addresses:
             return {}, stats
         creds = cred.credentials
         base = random.randint(0x01000000, 0x3FFFFFFF)
+        community = (creds.community or "").encode("utf-8")
         if creds.version == "3":
             template, offset = ber.v3_discovery_probe(base)
         else:
-            template, offset = ber.get_request(0 if creds.version == "1" else 1,
-                                               (creds.community or "").encode("utf-8"), base, [oids.SYS_OBJECT_ID])
+            template, offset = ber.get_request(0 if creds.version == "1" else 1, community, base,
+                                               [oids.SYS_OBJECT_ID])
+        head, tail = template[:offset], template[offset + 4:]
         found: Dict[str, Hit] = {}
         loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -88,14 +95,17 @@ class Sweeper:
             pass
         sock.bind(("0.0.0.0", 0))
         all_answered = asyncio.Event()
+        # Hits found while probes are still being sent are handed over once sending is done:
+        # identification then runs in the final wait for late answers instead of competing
+        # with the sender for the CPU.
+        early: List[Hit] = []
+        sending = True
 
         def on_readable() -> None:
             while True:
                 try:
                     data, (src, sport) = sock.recvfrom(65535)
-                except (BlockingIOError, InterruptedError):
-                    return
-                except OSError:
+                except OSError:              # includes BlockingIOError: nothing left to read
                     return
                 try:
                     msg = ber.decode_message(data)
@@ -112,46 +122,61 @@ class Sweeper:
                 if creds.version == "3":
                     if msg.pdu_type != ber.REPORT or not msg.engine_id:
                         continue
-                elif msg.pdu_type != ber.GET_RESPONSE or msg.community != (creds.community or "").encode("utf-8"):
+                elif msg.pdu_type != ber.GET_RESPONSE or msg.community != community:
                     continue
-                found[src] = Hit(src, cred.name, creds.version, msg.engine_id)
+                hit = Hit(src, cred.name, creds.version, msg.engine_id)
+                found[src] = hit
                 stats.answered += 1
+                if on_hit is not None:
+                    if sending:
+                        early.append(hit)
+                    else:
+                        on_hit(hit)
                 if len(found) == len(addresses):
                     all_answered.set()
 
         loop.add_reader(sock.fileno(), on_readable)
         started = time.monotonic()
+        port = self.port
         try:
             first = collections.deque(range(len(addresses)))
-            again: collections.deque = collections.deque()     # (due time, index, attempt)
+            again: collections.deque = collections.deque()     # (due time, index, attempt), in due order
             last_send = started
-            sent_at_start = started
+            tokens, refilled = 0.0, started
+            burst = max(1.0, self.rate * BURST)
             while (first or again) and not all_answered.is_set():
                 now = time.monotonic()
-                budget = int((now - sent_at_start) * self.rate) - stats.sent + 1
-                while budget > 0 and (first or (again and again[0][0] <= now)):
+                tokens = min(burst, tokens + (now - refilled) * self.rate)
+                refilled = now
+                batch: List[int] = []
+                while tokens >= 1 and (first or (again and again[0][0] <= now)):
                     if again and again[0][0] <= now:
                         _, i, attempt = again.popleft()
                         if addresses[i] in found:
                             continue
                     else:
                         i, attempt = first.popleft(), 0
-                    await self._send(sock, ber.patch_id(template, offset, base + i), addresses[i])
-                    stats.sent += 1
-                    budget -= 1
-                    last_send = time.monotonic()
+                    batch.append(i)
+                    tokens -= 1
                     if attempt < self.retries:
-                        again.append((last_send + self.timeout, i, attempt + 1))
-                if not first and again:
+                        again.append((now + self.timeout, i, attempt + 1))
+                if batch:
+                    sent, unsent = self._send_batch(sock, head, tail, base, addresses, batch)
+                    stats.sent += sent
+                    first.extendleft(reversed(unsent))
+                    last_send = now
+                if first or tokens < 1:
+                    await asyncio.sleep(TICK)          # out of tokens: pace (and read answers)
+                elif again:
                     # nothing new to send: sleep until the next retry is due (or everyone answered)
-                    delay = max(TICK, again[0][0] - time.monotonic())
                     try:
-                        await asyncio.wait_for(all_answered.wait(), delay)
+                        await asyncio.wait_for(all_answered.wait(), max(TICK, again[0][0] - time.monotonic()))
                     except asyncio.TimeoutError:
                         pass
-                    sent_at_start = time.monotonic() - stats.sent / self.rate
-                else:
-                    await asyncio.sleep(TICK)
+            sending = False
+            if on_hit is not None:
+                for hit in early:
+                    on_hit(hit)
             remaining = last_send + self.timeout - time.monotonic()
             if remaining > 0 and not all_answered.is_set():
                 try:
@@ -161,21 +186,30 @@ class Sweeper:
         finally:
             loop.remove_reader(sock.fileno())
             sock.close()
+            if sending and on_hit is not None:
+                for hit in early:
+                    on_hit(hit)
         stats.elapsed = time.monotonic() - started
         return found, stats
 
-    async def _send(self, sock: socket.socket, data: bytes, address: str) -> None:
-        while True:
+    def _send_batch(self, sock: socket.socket, head: bytes, tail: bytes, base: int,
+                    addresses: Sequence[str], batch: List[int]) -> Tuple[int, List[int]]:
+        """Send one paced batch; returns (sent, indices the kernel had no room for)."""
+        port = self.port
+        sent = 0
+        for n, i in enumerate(batch):
             try:
-                sock.sendto(data, (address, self.port))
-                return
+                sock.sendto(head + (base + i).to_bytes(4, "big") + tail, (addresses[i], port))
             except (BlockingIOError, InterruptedError):
-                await asyncio.sleep(0)      # send buffer full: let the kernel drain it
+                return sent, batch[n:]          # send buffer full: the caller retries them next round
             except OSError:
-                return                      # unroutable address: counts as no answer
+                pass                            # unroutable address: it will simply never answer
+            sent += 1
+        return sent, []
 
 
 # ----------------------------------------------------------------------------- identify ---
+
 
 @dataclass
 class Identified:
@@ -186,22 +220,15 @@ class Identified:
     error: Optional[CanonError] = None
 
 
-async def identify(client: SnmpClient, hits: Sequence[Hit], creds: Dict[str, CredentialSet], port: int,
-                   timeout: float, retries: int, oid_list: Sequence[str], concurrency: int = 256
-                   ) -> List[Identified]:
-    """One multi-object GET per responder, bounded concurrency, per-host errors kept."""
-    sem = asyncio.Semaphore(max(1, concurrency))
-
-    async def one(hit: Hit) -> Identified:
-        target = SnmpTarget(hit.address, port, creds[hit.credential].credentials, timeout, retries)
-        async with sem:
-            try:
-                values = await client.get(target, oid_list)
-                return Identified(hit.address, hit.credential, hit.version, values)
-            except CanonError as exc:
-                return Identified(hit.address, hit.credential, hit.version, error=exc)
-
-    return list(await asyncio.gather(*(one(h) for h in hits)))
+async def identify_one(client: SnmpClient, hit: Hit, cred: CredentialSet, port: int, timeout: float,
+                       retries: int, oid_list: Sequence[str]) -> Identified:
+    """One multi-object GET (SNMPv1 drops objects the device lacks and asks again)."""
+    target = SnmpTarget(hit.address, port, cred.credentials, timeout, retries)
+    try:
+        values = await client.get(target, oid_list)
+        return Identified(hit.address, hit.credential, hit.version, values)
+    except CanonError as exc:
+        return Identified(hit.address, hit.credential, hit.version, error=exc)
 
 
 @dataclass
@@ -219,23 +246,29 @@ async def discover(addresses_by_credentials: Callable[[str], List[str]], credent
     """Try each credential set in order on the addresses not yet identified.
 
     ``addresses_by_credentials(name)`` returns the addresses a credential set may be tried on
-    (regions can restrict their credential sets).
+    (regions can restrict their credential sets). Responders are identified while the sweep
+    still runs, with at most ``concurrency`` identification requests in flight.
     """
     result = DiscoveryResult()
     sweeper = Sweeper(port, rate, timeout, retries)
-    by_name = {c.name: c for c in credential_sets}
+    sem = asyncio.Semaphore(max(1, concurrency))
     async with SnmpClient() as client:
         for cred in credential_sets:
             todo = [a for a in addresses_by_credentials(cred.name) if a not in result.devices]
             if not todo:
                 result.per_credential[cred.name] = {"tried": 0, "answered": 0, "identified": 0}
                 continue
-            hits, stats = await sweeper.sweep(todo, cred)
+            tasks: List["asyncio.Task[Identified]"] = []
+
+            async def bounded(hit: Hit, cred: CredentialSet = cred) -> Identified:
+                async with sem:
+                    return await identify_one(client, hit, cred, port, timeout, retries, oid_list)
+
+            hits, stats = await sweeper.sweep(todo, cred, on_hit=lambda h: tasks.append(
+                asyncio.ensure_future(bounded(h))))
             result.sweep_stats.append((cred.name, stats))
-            identified = await identify(client, list(hits.values()), by_name, port, timeout, retries, oid_list,
-                                        concurrency)
             ok = 0
-            for item in identified:
+            for item in await asyncio.gather(*tasks):
                 if item.error is None:
                     result.devices[item.address] = item
                     result.failures.pop(item.address, None)

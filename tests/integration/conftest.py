@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.simfleet import SimulatedFleet, worker_octet
+from tests.pg import pg_dsn, pg_server_dsn  # noqa: F401  (fixtures: a real PostgreSQL on loopback)
 
 
 def pytest_collection_modifyitems(items):

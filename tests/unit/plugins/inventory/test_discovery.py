@@ -57,9 +57,14 @@ def test_groups_and_deterministic_order(plugin):
     assert [h.name for h in inv.groups["model_mf642c_643c_644c"].get_hosts()] == ["mf-lab"]
     assert "vendor_canon" in inv.groups
     hv = inv.get_host("c5535-a").vars
-    assert hv["ansible_host"] == "127.9.0.9" and hv["canon_region"] == "hq"
-    assert hv["canon_region_timezone"] == "Europe/Berlin" and hv["canon_credential"] == "v1"
-    assert hv["ansible_connection"] == "local"
+    assert hv["ansible_host"] == "127.9.0.9" and hv["canon_credential"] == "v1"
+    combined = inv.get_host("c5535-a").get_vars()
+    region_vars = inv.groups["region_hq"].get_vars()
+    assert region_vars["canon_region"] == "hq" and region_vars["canon_region_timezone"] == "Europe/Berlin"
+    assert "canon_region_timezone" not in inv.groups["region_lab"].get_vars()
+    assert combined["ansible_host"] == "127.9.0.9"
+    assert inv.groups["region_hq"].vars["ansible_connection"] == "local"
+    assert inv.get_host("c5535-a").get_vars()["ansible_host"] == "127.9.0.9"
     assert not any(k in hv for k in ("name", "tags", "environment"))
     assert all(k.startswith(("canon_", "ansible_", "inventory_")) for k in hv)
 
@@ -116,7 +121,8 @@ def test_device_strings_are_never_templated(plugin):
     if discovery._UNTRUSTED_BY_DEFAULT:
         from ansible.template import is_trusted_as_template
         assert not is_trusted_as_template(value)
-        assert is_trusted_as_template(host.vars["ansible_python_interpreter"])
+        assert is_trusted_as_template(plugin.inventory.groups["region_hq"].vars["ansible_python_interpreter"])
+        assert is_trusted_as_template(host.vars["canon_family"])
     else:  # pragma: no cover - ansible-core < 2.19
         from ansible.utils.unsafe_proxy import AnsibleUnsafe
         assert isinstance(value, AnsibleUnsafe)
@@ -149,22 +155,21 @@ def test_credential_fallback_order(monkeypatch):
     answering = {"a": {"127.9.0.1"}, "b": {"127.9.0.1", "127.9.0.2"}, "c": {"127.9.0.3"}}
     rejecting = {("b", "127.9.0.2")}
 
-    async def fake_sweep(self, addresses, cred):
+    async def fake_sweep(self, addresses, cred, on_hit=None):
         calls.append((cred.name, list(addresses)))
         hits = {a: sweep.Hit(a, cred.name, cred.credentials.version) for a in addresses if a in answering[cred.name]}
+        for hit in hits.values():
+            on_hit(hit)
         return hits, sweep.SweepStats(targets=len(addresses), answered=len(hits))
 
-    async def fake_identify(client, hits, creds, port, timeout, retries, oid_list, concurrency=256):
-        out = []
-        for h in hits:
-            if (h.credential, h.address) in rejecting:
-                out.append(sweep.Identified(h.address, h.credential, h.version, error=CanonError("snmp_auth_failed")))
-            else:
-                out.append(sweep.Identified(h.address, h.credential, h.version, {"x": 1}))
-        return out
+    async def fake_identify(client, hit, cred, port, timeout, retries, oid_list):
+        assert cred.name == hit.credential
+        if (hit.credential, hit.address) in rejecting:
+            return sweep.Identified(hit.address, hit.credential, hit.version, error=CanonError("snmp_auth_failed"))
+        return sweep.Identified(hit.address, hit.credential, hit.version, {"x": 1})
 
     monkeypatch.setattr(sweep.Sweeper, "sweep", fake_sweep)
-    monkeypatch.setattr(sweep, "identify", fake_identify)
+    monkeypatch.setattr(sweep, "identify_one", fake_identify)
     sets = [sweep.CredentialSet(n, snmp.SnmpCredentials(community=n)) for n in "abc"]
     everything = ["127.9.0.1", "127.9.0.2", "127.9.0.3"]
     result = asyncio.run(sweep.discover(lambda name: everything if name != "c" else everything[1:], sets, ["1.3"]))
