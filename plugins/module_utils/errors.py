@@ -136,8 +136,17 @@ ERROR_CODES: Dict[str, tuple] = {
         "Upgrade printfleet.canon on this controller.",
     ),
     "report_error": ("The report could not be written.", None),
+    "store_not_found": (
+        "There is no counter history store at the given path or database.",
+        "Check store.path / store.dsn; canon_counters creates the store on its first capture.",
+    ),
     # --- notifications ---------------------------------------------------------------------
     "notify_failed": ("A notification could not be delivered.", None),
+    "monitoring_state_error": (
+        "The monitoring state file could not be read or written.",
+        "Check that the state directory (canon_monitoring_state_dir) exists on the controller, is writable, "
+        "and holds only files written by canon_monitor_evaluate; delete a damaged file to start afresh.",
+    ),
 }
 
 

@@ -1,0 +1,553 @@
+# -*- coding: utf-8 -*-
+# Copyright: printfleet.canon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Canon billing counters: the catalog, reading the three SNMP counter tables, selection, bulk capture.
+
+Why it is built this way:
+
+* Canon devices expose their "Counter Check" counters in up to three tables under
+  1.3.6.1.4.1.1602.1.11, and which ones exist depends on the model and its service-mode display
+  settings (research/canon-device-protocols.md §1.2). So every capture walks all three and reads
+  the names the device gives, then merges by counter ID. IDs of the self-describing MF/LBP table
+  come from its label strings, never from its running index (indexes vary by model).
+* A billing reading is never dropped: an ID or label this catalog does not know is kept with the
+  device's own label and category ``other``.
+* One capture is two SNMP operations per device (one GET for identity + prtMarkerLifeCount, one
+  multi-column walk of the counter subtree), and many devices share one event loop, so a nightly
+  capture of thousands of devices is one module run.
+
+The pure functions (``rows_from_walk``, ``merge_counters``, ``select_counters`` ...) take raw SNMP
+answers and are what the unit tests exercise; ``read_device`` / ``capture_fleet`` do the I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
+
+from ansible_collections.printfleet.canon.plugins.module_utils import oids
+from ansible_collections.printfleet.canon.plugins.module_utils.device import classify, require_printer
+from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.snmp import (
+    NO_SUCH, SnmpTarget, require_pysnmp, to_text)
+from ansible_collections.printfleet.canon.plugins.module_utils.snmp_fleet import FleetSnmp
+
+CounterId = Union[int, str]
+
+
+class SnmpReader(Protocol):
+    """What a capture needs from an SNMP client: snmp.SnmpClient and snmp_fleet.FleetSnmp both fit.
+
+    capture_fleet uses FleetSnmp: on this workload it needs ~30 % less CPU than SnmpClient's community
+    transport (timers instead of a wait_for task per request, cached OID encodings); 1,000 devices
+    over SNMPv1 in 4.6 s against 6.5 s on a 2-core controller.
+    """
+
+    async def get(self, target: SnmpTarget, oids: Iterable[str]) -> Dict[str, Any]: ...
+
+    async def walk_columns(self, target: SnmpTarget, columns: Dict[str, str], max_rows: int = ...,
+                           max_repetitions: int = ...) -> Dict[tuple, Dict[str, Any]]: ...
+
+# --- catalog ---------------------------------------------------------------------------------------
+
+CATEGORIES: Tuple[str, ...] = ("total", "copy", "print", "scan", "colour", "black", "size", "sides", "other")
+CATEGORY_ALIASES: Dict[str, str] = {"color": "colour", "bw": "black", "mono": "black", "duplex": "sides"}
+UNIT_IMPRESSIONS = "impressions"   # Canon "clicks": one per printed side; "...2" counters count large twice
+UNIT_SCANS = "scans"               # originals scanned
+
+
+@dataclass(frozen=True)
+class CounterDef:
+    """One Canon counter ID. ``confirmed`` is False where public sources do not confirm the label."""
+
+    id: int
+    name: str
+    category: str
+    unit: str = UNIT_IMPRESSIONS
+    confirmed: bool = True
+
+
+# Sources and confidence per ID: research/canon-device-protocols.md §2 and docs/counters.md.
+CATALOG: Dict[int, CounterDef] = {d.id: d for d in (
+    CounterDef(101, "Total 1", "total"),
+    CounterDef(102, "Total 2", "total"),
+    CounterDef(103, "Total (Large)", "size"),
+    CounterDef(104, "Total (Small)", "size"),
+    # UNCONFIRMED: 105's label is only "expected" by one public tool; inferred from the 1/2 pattern.
+    CounterDef(105, "Total (Full Color 1)", "colour", confirmed=False),
+    # UNCONFIRMED label: the colour billing meter (large counted twice) is corroborated, its exact name is not.
+    CounterDef(106, "Total (Full Color 2)", "colour", confirmed=False),
+    CounterDef(108, "Total (Black 1)", "black"),
+    CounterDef(109, "Total (Black 2)", "black"),
+    CounterDef(112, "Total (Black/Large)", "black"),
+    CounterDef(113, "Total (Black/Small)", "black"),
+    # UNCONFIRMED: one fleet script calls 114 "two-sided"; the label is inferred.
+    CounterDef(114, "Total 1 (2-Sided)", "sides", confirmed=False),
+    CounterDef(116, "Large (2-Sided)", "sides"),
+    CounterDef(117, "Small (2-Sided)", "sides"),
+    CounterDef(122, "Total (Full Color + Single Color/Large)", "colour"),
+    CounterDef(123, "Total (Full Color + Single Color/Small)", "colour"),
+    CounterDef(124, "Total (Full Color + Single Color 2)", "colour"),
+    # UNCONFIRMED: 125 is paired with 122 in a public billing recipe; the label is inferred.
+    CounterDef(125, "Total (Full Color + Single Color 1)", "colour", confirmed=False),
+    CounterDef(201, "Copy (Total 1)", "copy"),
+    CounterDef(301, "Print (Total 1)", "print"),
+    CounterDef(403, "Print (Full Color + Single Color/Large)", "print"),
+    CounterDef(404, "Print (Full Color + Single Color/Small)", "print"),
+    CounterDef(407, "Copy (Full Color + Single Color/Large)", "copy"),
+    CounterDef(408, "Copy (Full Color + Single Color/Small)", "copy"),
+    CounterDef(471, "Total (Long Sheet)", "size"),
+    CounterDef(473, "Total (Black & White/Long Sheet)", "black"),
+    CounterDef(475, "Total (Full Color + Single Color/Long Sheet)", "colour"),
+    CounterDef(501, "Scan (Total 1)", "scan", UNIT_SCANS),
+    CounterDef(503, "Scan (Large)", "scan", UNIT_SCANS),
+    CounterDef(504, "Scan (Small)", "scan", UNIT_SCANS),
+    CounterDef(507, "Black Scan (Large)", "scan", UNIT_SCANS),
+    CounterDef(508, "Black Scan (Small)", "scan", UNIT_SCANS),
+)}
+
+# The Printer MIB's own lifetime count, reported beside the Canon IDs. It can differ from 101
+# (2913 vs 2926 on an iR1643i II): Canon counts some outputs the marker count does not.
+LIFE_COUNT_ID = "prtMarkerLifeCount"
+LIFE_COUNT_NAME = "Printer MIB lifetime count (prtMarkerLifeCount)"
+PRINTER_MIB_TABLE = "printer_mib"
+# PrtMarkerCounterUnitTC (RFC 3805)
+MARKER_COUNTER_UNITS: Dict[int, str] = {3: "tenThousandthsOfInches", 4: "micrometers", 5: "characters",
+                                        6: "lines", 7: "impressions", 8: "sheets", 9: "dotRow", 11: "hours",
+                                        16: "feet", 17: "meters"}
+
+# Canon tables, in the order their values are preferred when several carry the same ID.
+TABLES: Tuple[str, ...] = ("all", "display", "named")
+# Tables indexed by the Canon counter ID (where service-mode counters are read).
+ID_TABLES: Tuple[str, ...] = ("all", "display")
+
+# One walk reads all three layouts side by side; see read_device.
+WALK_COLUMNS: Dict[str, str] = {
+    "display_code": oids.CANON_DISPLAY_COUNTER_CODE,
+    "display_name": oids.CANON_DISPLAY_COUNTER_NAME,
+    "display_value": oids.CANON_DISPLAY_COUNTER_VALUE,
+    "all_code": oids.CANON_ALL_COUNTER_CODE,
+    "all_name": oids.CANON_ALL_COUNTER_NAME,
+    "all_value": oids.CANON_ALL_COUNTER_VALUE,
+    "named_name": oids.CANON_NAMED_COUNTER_NAME,
+    "named_value": oids.CANON_NAMED_COUNTER_VALUE,
+}
+
+# One GET: what identifies the device (classify) plus the Printer MIB life count and its unit.
+CAPTURE_GET_OIDS: List[str] = [
+    oids.SYS_DESCR, oids.SYS_OBJECT_ID, oids.HR_DEVICE_TYPE_1, oids.HR_DEVICE_DESCR_1, oids.PRT_GENERAL_SERIAL_1,
+    oids.PRT_MARKER_COUNTER_UNIT_1, oids.PRT_MARKER_LIFE_COUNT_1, oids.CANON_PRODUCT_NAME, oids.CANON_SERIAL,
+    oids.CANON_SERIAL_DEVICE_NUMBER,
+]
+
+CANON_PROTOCOL_HINT = ("EMC reads some counters only over the Canon protocol (UDP 47545, device setting "
+                       "'Dedicated Port Settings' On); this collection reads SNMP only.")
+
+_MAX_LABEL_ID = 100   # an unknown label becomes the counter id; keep it short enough for the store
+
+
+# --- labels ------------------------------------------------------------------------------------------
+
+_SPACE = re.compile(r"\s+")
+_BW = re.compile(r"black\s*(?:&|and)\s*white|b\s*&\s*w")
+
+
+def normalise_label(label: str) -> str:
+    """A comparison key for a counter label: case, spacing, colour/color and B&W spellings ignored."""
+    text = label.casefold().replace("colour", "color")
+    text = _BW.sub("black", text)
+    return _SPACE.sub("", text)
+
+
+# Normalised label -> ID for the self-describing table. Only catalog names: a label seen on a
+# real device but missing here is kept as an unknown counter, never guessed.
+LABEL_INDEX: Dict[str, int] = {normalise_label(d.name): d.id for d in CATALOG.values()}
+
+
+def id_for_label(label: Optional[str]) -> Optional[int]:
+    if not label:
+        return None
+    return LABEL_INDEX.get(normalise_label(label))
+
+
+def catalog_entry(counter_id: CounterId) -> Optional[CounterDef]:
+    return CATALOG.get(counter_id) if isinstance(counter_id, int) else None
+
+
+# --- selection -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user asked for: everything, or IDs and categories; plus service-mode IDs."""
+
+    everything: bool = True
+    ids: frozenset = frozenset()
+    categories: frozenset = frozenset()
+    service_mode: frozenset = frozenset()
+
+
+def parse_selection(items: Optional[Iterable[Any]], service_mode: Optional[Iterable[Any]] = None) -> Selection:
+    """Validate ``counters`` and ``service_mode_counters`` before any packet is sent."""
+    everything, ids, cats = False, set(), set()
+    for raw in list(items or ["all"]):
+        text = str(raw).strip()
+        low = text.lower()
+        if low in ("all", "default"):
+            everything = True
+        elif text.isdigit() and not isinstance(raw, bool):
+            ids.add(int(text))
+        elif low in (LIFE_COUNT_ID.lower(), "life_count"):
+            ids.add(LIFE_COUNT_ID)
+        elif CATEGORY_ALIASES.get(low, low) in CATEGORIES:
+            cats.add(CATEGORY_ALIASES.get(low, low))
+        else:
+            raise CanonError("invalid_argument", "counters: %r is not 'all', a counter ID (e.g. 101), %s or "
+                             "one of the categories %s" % (raw, LIFE_COUNT_ID, ", ".join(CATEGORIES)))
+    service = set()
+    for raw in list(service_mode or []):
+        try:
+            number = int(str(raw).strip())
+        except ValueError:
+            number = -1
+        if isinstance(raw, bool) or number < 0:
+            raise CanonError("invalid_argument", "service_mode_counters: %r is not a counter number" % (raw,))
+        service.add(number)
+    return Selection(everything, frozenset(ids), frozenset(cats), frozenset(service))
+
+
+# --- reading the tables (pure) ----------------------------------------------------------------------
+
+@dataclass
+class RawCounter:
+    """One row of one Canon table as the device gave it."""
+
+    table: str
+    index: Tuple[int, ...]
+    code: Any
+    name: Optional[str]
+    value: Any
+
+
+def rows_from_walk(walked: Mapping[Tuple[int, ...], Mapping[str, Any]]) -> List[RawCounter]:
+    """Split the side-by-side walk of WALK_COLUMNS into rows per table (rows without a value are skipped)."""
+    rows: List[RawCounter] = []
+    for index, columns in walked.items():
+        for table in ("display", "all", "named"):
+            value = columns.get(table + "_value")
+            if value is None or value is NO_SUCH:
+                continue
+            rows.append(RawCounter(table, tuple(index), columns.get(table + "_code"),
+                                   to_text(columns.get(table + "_name")), value))
+    return rows
+
+
+def _code_number(code: Any) -> Optional[int]:
+    """The display/all code column is an OCTET STRING ("101") on some models, an INTEGER on others."""
+    if isinstance(code, bool):
+        return None
+    if isinstance(code, int):
+        return code
+    text = to_text(code)
+    if text and text.strip().isdigit():
+        return int(text.strip())
+    return None
+
+
+def _label_id(label: Optional[str], index: Tuple[int, ...]) -> str:
+    """The id of a counter whose label the catalog does not know: the label itself (never all digits,
+    which would read as a Canon ID), or its table position when the device gives no label."""
+    text = (label or "").strip()
+    if not text:
+        return "named:" + ".".join(str(i) for i in index)
+    if text.isdigit():
+        text = "named:" + text
+    return text[:_MAX_LABEL_ID]
+
+
+@dataclass
+class _Merged:
+    id: CounterId
+    values: Dict[str, int] = field(default_factory=dict)
+    names: Dict[str, str] = field(default_factory=dict)
+
+
+def merge_counters(rows: Sequence[RawCounter], life_count: Any = None, life_unit: Any = None
+                   ) -> Tuple[List[Dict[str, Any]], List[str]]:
+    """Merge the rows of all tables by counter ID; returns (counters, warnings).
+
+    The display and "all" tables are indexed by the Canon ID; the self-describing table is mapped
+    by label. When two tables carry one ID the "all" table's value wins (then display, then named)
+    and ``tables`` lists every table that had it.
+    """
+    warnings: List[str] = []
+    merged: Dict[CounterId, _Merged] = {}
+    for row in rows:
+        if not isinstance(row.value, int) or isinstance(row.value, bool) or row.value < 0:
+            warnings.append("%s counter table row %s has a non-numeric value %r; skipped"
+                            % (row.table, ".".join(map(str, row.index)), row.value))
+            continue
+        cid: CounterId
+        if row.table == "named":
+            known = id_for_label(row.name)
+            cid = known if known is not None else _label_id(row.name, row.index)
+        else:
+            if len(row.index) == 1:
+                cid = row.index[0]
+            else:
+                cid = "%s:%s" % (row.table, ".".join(map(str, row.index)))
+            code = _code_number(row.code)
+            if code is not None and isinstance(cid, int) and code != cid:
+                warnings.append("%s counter table row %d gives code %d; the row index is used as the counter ID"
+                                % (row.table, cid, code))
+        entry = merged.setdefault(cid, _Merged(cid))
+        if row.table in entry.values:
+            if entry.values[row.table] != row.value:
+                warnings.append("counter %s appears twice in the %s table (%d and %d); the first is kept"
+                                % (cid, row.table, entry.values[row.table], row.value))
+            continue
+        entry.values[row.table] = int(row.value)
+        if row.name and row.name.strip():
+            entry.names[row.table] = row.name.strip()
+
+    counters: List[Dict[str, Any]] = []
+    for cid in sorted(merged, key=_sort_key):
+        entry = merged[cid]
+        tables = [t for t in TABLES if t in entry.values]
+        value = entry.values[tables[0]]
+        differing = {t: v for t, v in entry.values.items() if v != value}
+        if differing:
+            warnings.append("counter %s differs between tables (%s); the %s table's value %d is used" % (
+                cid, ", ".join("%s=%d" % (t, entry.values[t]) for t in tables), tables[0], value))
+        device_name = next((entry.names[t] for t in tables if t in entry.names), None)
+        known = catalog_entry(cid)
+        if known and device_name and normalise_label(device_name) != normalise_label(known.name):
+            doubt = "" if known.confirmed else " (the catalog's label is unconfirmed)"
+            warnings.append("the device calls counter %d %r; the catalog name %r is used%s"
+                            % (cid, device_name, known.name, doubt))
+        counters.append({
+            "id": cid,
+            "name": known.name if known else (device_name or str(cid)),
+            "category": known.category if known else "other",
+            "unit": known.unit if known else UNIT_IMPRESSIONS,
+            "value": value,
+            "tables": tables,
+        })
+    if isinstance(life_count, int) and not isinstance(life_count, bool) and life_count >= 0:
+        unit = MARKER_COUNTER_UNITS.get(life_unit, UNIT_IMPRESSIONS) if isinstance(life_unit, int) \
+            else UNIT_IMPRESSIONS
+        counters.append({"id": LIFE_COUNT_ID, "name": LIFE_COUNT_NAME, "category": "total",
+                         "unit": unit, "value": int(life_count), "tables": [PRINTER_MIB_TABLE]})
+    return counters, warnings
+
+
+def _sort_key(cid: CounterId) -> Tuple[int, int, str]:
+    return (0, cid, "") if isinstance(cid, int) else (1, 0, str(cid).casefold())
+
+
+def _describe(cid: CounterId) -> str:
+    known = catalog_entry(cid)
+    return "%s (%s)" % (cid, known.name) if known else str(cid)
+
+
+def select_counters(counters: Sequence[Dict[str, Any]], selection: Selection
+                    ) -> Tuple[List[Dict[str, Any]], List[str]]:
+    """Keep what the selection asks for; warn about requested IDs the device does not publish."""
+    warnings: List[str] = []
+    by_id = {c["id"]: c for c in counters}
+    chosen: List[Dict[str, Any]] = []
+    for c in counters:
+        wanted = (selection.everything or c["id"] in selection.ids or c["category"] in selection.categories
+                  or (c["id"] in selection.service_mode and any(t in ID_TABLES for t in c["tables"])))
+        if wanted:
+            chosen.append(c)
+    missing = sorted((i for i in selection.ids if i not in by_id), key=_sort_key)
+    if missing:
+        warnings.append("counter%s %s not published over SNMP by this device. %s" % (
+            "s" if len(missing) > 1 else "", ", ".join(_describe(i) for i in missing),
+            CANON_PROTOCOL_HINT))
+    absent = sorted(i for i in selection.service_mode
+                    if not any(t in ID_TABLES for t in by_id.get(i, {}).get("tables", [])))
+    if absent:
+        warnings.append("service-mode counter%s %s not in the device's display or all-counter table (check the "
+                        "model supports service-mode counters and the numbers). %s" % (
+                            "s" if len(absent) > 1 else "", ", ".join(str(i) for i in absent),
+                            CANON_PROTOCOL_HINT))
+    return chosen, warnings
+
+
+# --- capture of one device ---------------------------------------------------------------------------
+
+def utc_text(moment: datetime) -> str:
+    """ISO-8601 UTC with a Z, to the microsecond when it has one."""
+    moment = moment.astimezone(timezone.utc)
+    text = moment.replace(tzinfo=None).isoformat(timespec="microseconds" if moment.microsecond else "seconds")
+    return text + "Z"
+
+
+def parse_capture_time(value: Optional[str]) -> Optional[datetime]:
+    """``capture_time`` as an aware UTC datetime; a time without an offset is refused (ambiguous)."""
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CanonError("invalid_argument", "capture_time %r is not an ISO-8601 date-time" % (value,))
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise CanonError("invalid_argument", "capture_time %r has no UTC offset; write e.g. %sZ or %s+01:00"
+                         % (value, text, text))
+    return moment.astimezone(timezone.utc)
+
+
+def interpret(values: Mapping[str, Any], walked: Mapping[Tuple[int, ...], Mapping[str, Any]]) -> Dict[str, Any]:
+    """Identity and all counters of one device from its raw GET and walk answers (pure)."""
+    identity = classify(dict(values))
+    counters, warnings = merge_counters(rows_from_walk(walked), values.get(oids.PRT_MARKER_LIFE_COUNT_1),
+                                        values.get(oids.PRT_MARKER_COUNTER_UNIT_1))
+    return {"identity": identity, "counters": counters, "warnings": warnings}
+
+
+async def read_device(client: SnmpReader, target: SnmpTarget) -> Dict[str, Any]:
+    """Two SNMP operations, run together: one GET, one side-by-side walk of the three counter tables."""
+    answers = await asyncio.gather(client.get(target, CAPTURE_GET_OIDS),
+                                   client.walk_columns(target, WALK_COLUMNS), return_exceptions=True)
+    for answer in answers:      # both finished: nothing is left running for this device
+        if isinstance(answer, BaseException):
+            raise answer
+    values, walked = answers
+    read = interpret(values, walked)
+    require_printer(read["identity"], target)
+    if not read["counters"]:
+        raise CanonError("counters_unavailable", "%s publishes no counter over SNMP (no Canon counter table, "
+                         "no prtMarkerLifeCount)" % target.host, hint=CANON_PROTOCOL_HINT)
+    return read
+
+
+# --- many devices ------------------------------------------------------------------------------------------
+
+@dataclass
+class CaptureJob:
+    """One device to read: where, how, and the labels its readings are stored with."""
+
+    address: str
+    target: Optional[SnmpTarget]
+    name: Optional[str] = None
+    region: Optional[str] = None
+    timezone: Optional[str] = None
+    error: Optional[CanonError] = None     # set when the target's options were invalid (nothing is sent)
+
+
+def _failure(job: CaptureJob, exc: CanonError) -> Dict[str, Any]:
+    result: Dict[str, Any] = {"name": job.name, "address": job.address, "region": job.region,
+                              "timezone": job.timezone, "failed": True, "error": exc.msg,
+                              "error_code": exc.error_code, "warnings": []}
+    if exc.hint:
+        result["hint"] = exc.hint
+    return result
+
+
+async def capture_one(client: SnmpReader, job: CaptureJob, selection: Selection,
+                      capture_time: Optional[datetime] = None,
+                      clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> Dict[str, Any]:
+    """The per-device result: readings, or the error with its code. Never raises for device problems."""
+    if job.error is not None or job.target is None:
+        return _failure(job, job.error or CanonError("invalid_argument", "no target"))
+    try:
+        read = await read_device(client, job.target)
+    except CanonError as exc:
+        return _failure(job, exc)
+    except Exception as exc:  # pylint: disable=broad-except
+        # one device's surprise (a malformed answer, a socket error) must not fail the others
+        return _failure(job, CanonError("snmp_error", "%s: %s: %s" % (job.target.label, type(exc).__name__, exc)))
+    moment = capture_time or clock()
+    chosen, select_warnings = select_counters(read["counters"], selection)
+    identity = read["identity"]
+    return {
+        "name": job.name, "address": job.address, "region": job.region, "timezone": job.timezone,
+        "failed": False, "serial": identity["serial"], "model": identity["model"], "vendor": identity["vendor"],
+        "captured_at": utc_text(moment), "counters": chosen, "warnings": read["warnings"] + select_warnings,
+    }
+
+
+async def capture_many(client: SnmpReader, jobs: Sequence[CaptureJob], selection: Selection,
+                       concurrency: int = 100, capture_time: Optional[datetime] = None) -> List[Dict[str, Any]]:
+    """Read every job with at most ``concurrency`` devices in flight; results in job order."""
+    gate = asyncio.Semaphore(max(1, int(concurrency)))
+
+    async def one(job: CaptureJob) -> Dict[str, Any]:
+        async with gate:
+            return await capture_one(client, job, selection, capture_time)
+
+    return list(await asyncio.gather(*(one(j) for j in jobs)))
+
+
+def capture_fleet(jobs: Sequence[CaptureJob], selection: Optional[Selection] = None, concurrency: int = 100,
+                  capture_time: Optional[datetime] = None) -> List[Dict[str, Any]]:
+    """Capture many devices in one fresh event loop with one SNMP client (pysnmp engines must not
+    outlive their loop, so the client is created inside it)."""
+    require_pysnmp()
+    selection = selection or Selection()
+    if not any(j.target is not None and j.error is None for j in jobs):
+        return [_failure(j, j.error or CanonError("invalid_argument", "no target")) for j in jobs]
+
+    async def main() -> List[Dict[str, Any]]:
+        async with FleetSnmp() as client:
+            return await capture_many(client, jobs, selection, concurrency, capture_time)
+
+    return asyncio.run(main())
+
+
+# --- the store -----------------------------------------------------------------------------------------
+
+def store_captures(results: Sequence[Dict[str, Any]], region: Optional[str] = None,
+                   tz_name: Optional[str] = None) -> Tuple[List[Dict[str, Any]], Dict[str, List[str]]]:
+    """Captures in the counter store's format for the successful results, and per-result warnings.
+
+    A device without a serial cannot be stored (the serial is its identity); a serial seen twice in
+    one run (two inventory names for one device) is stored once.
+    """
+    captures: List[Dict[str, Any]] = []
+    notes: Dict[str, List[str]] = {}
+    seen: Dict[str, str] = {}
+    for result in results:
+        if result.get("failed"):
+            continue
+        key = result.get("name") or result["address"]
+        serial = result.get("serial")
+        if not serial:
+            notes.setdefault(key, []).append("the device reports no serial number, so its readings cannot be "
+                                             "stored (the serial identifies a device in the counter history)")
+            continue
+        if serial in seen:
+            notes.setdefault(key, []).append("same device (serial %s) as %s; its readings are stored once"
+                                             % (serial, seen[serial]))
+            continue
+        seen[serial] = key
+        captures.append({
+            "serial": serial, "model": result.get("model"), "address": result.get("address"),
+            "region": result.get("region") or region, "timezone": result.get("timezone") or tz_name,
+            "captured_at": result["captured_at"],
+            "counters": [{"id": c["id"], "name": c["name"], "category": c["category"], "value": c["value"],
+                          "unit": c["unit"], "table": c["tables"][0]} for c in result["counters"]],
+        })
+    return captures, notes
+
+
+def summarise(results: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    failed = [r for r in results if r.get("failed")]
+    by_code: Dict[str, int] = {}
+    for r in failed:
+        by_code[r["error_code"]] = by_code.get(r["error_code"], 0) + 1
+    return {
+        "targets": len(results),
+        "succeeded": len(results) - len(failed),
+        "failed": len(failed),
+        "failed_by_error_code": dict(sorted(by_code.items())),
+        "readings": sum(len(r.get("counters") or []) for r in results if not r.get("failed")),
+        "with_warnings": sum(1 for r in results if r.get("warnings")),
+    }

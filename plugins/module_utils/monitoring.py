@@ -1,0 +1,327 @@
+# -*- coding: utf-8 -*-
+# Copyright: printfleet.canon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Monitoring conditions (EMC's "Monitor Printers" notification conditions) and their state between runs.
+
+EMC evaluates notification conditions against each device's status, alerts and supply levels
+(research/emc-guide-part-b §7): supply thresholds fire at or below a percentage, the paper
+threshold ignores the multi-purpose tray, severities follow PrtAlertSeverityLevelTC, and an
+"error ongoing" condition notifies once when the same error is still there after a duration.
+
+Here a run is: ``observe`` every device (pure: canon_device_info results in, conditions out),
+then ``reconcile`` those with the state kept from the last run (pure: what is new, ongoing,
+pending or cleared, and the next state), then send one notification for what changed. The state
+is a small JSON file on the controller, written atomically; nothing is notified twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+
+STATE_VERSION = 1
+EMC_SEVERITIES = ("warning", "error", "service_call")
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "service_call": 3}
+
+# Supply kinds by prtMarkerSuppliesType (names as device.py decodes them).
+SUPPLY_KINDS: Dict[str, Tuple[str, ...]] = {
+    "toner": ("toner", "tonerCartridge", "ink", "inkCartridge"),
+    "drum": ("opc",),
+    "waste_toner": ("wasteToner", "wasteInk"),
+    "developer": ("developer",),
+    "staples": ("staples",),
+}
+SUPPLY_LABELS = {"toner": "toner", "drum": "drum", "waste_toner": "waste toner capacity", "developer": "developer",
+                 "staples": "staples"}
+# EMC excludes the multi-purpose tray from "Paper Remaining": by input type (sheetFeedManual) or its name.
+MANUAL_TRAY = re.compile(r"multi[- ]?purpose|manual|bypass|mp tray", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds in percent (None = off) and the other conditions, as EMC's condition tab."""
+
+    toner_below_pct: Optional[float] = 10
+    drum_below_pct: Optional[float] = 10
+    waste_toner_below_pct: Optional[float] = 10
+    developer_below_pct: Optional[float] = None
+    staples_below_pct: Optional[float] = None
+    paper_below_pct: Optional[float] = None
+    severities: Tuple[str, ...] = ("error", "service_call")
+    error_ongoing_minutes: Optional[float] = None
+    no_response: bool = True
+    notify_cleared: bool = True
+
+    def validate(self) -> None:
+        for name in ("toner_below_pct", "drum_below_pct", "waste_toner_below_pct", "developer_below_pct",
+                     "staples_below_pct", "paper_below_pct"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 100:
+                raise CanonError("invalid_argument", "%s must be between 0 and 100, got %s" % (name, value))
+        bad = [s for s in self.severities if s not in EMC_SEVERITIES]
+        if bad:
+            raise CanonError("invalid_argument", "severities: %s not in %s"
+                             % (", ".join(bad), ", ".join(EMC_SEVERITIES)))
+        if self.error_ongoing_minutes is not None and self.error_ongoing_minutes < 0:
+            raise CanonError("invalid_argument", "error_ongoing_minutes must not be negative")
+
+    def threshold(self, kind: str) -> Optional[float]:
+        return getattr(self, kind + "_below_pct")
+
+
+@dataclass
+class Condition:
+    """Something true about a device now. ``key`` identifies it across runs."""
+
+    key: str
+    host: str
+    address: Optional[str]
+    kind: str
+    severity: str
+    subject: str
+    message: str
+    value: Optional[float] = None
+    threshold: Optional[float] = None
+    notify: bool = True          # False for error-ongoing trackers until their duration is reached
+
+    def public(self) -> Dict[str, Any]:
+        return {k: getattr(self, k) for k in ("key", "host", "address", "kind", "severity", "subject", "message",
+                                              "value", "threshold")}
+
+
+# --- observing one device (pure) -------------------------------------------------------------------------
+
+def _pct(value: Any) -> Optional[float]:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _supply_name(row: Mapping[str, Any], kind: str) -> str:
+    colour = row.get("colorant")
+    label = SUPPLY_LABELS[kind]
+    if kind == "toner" and colour:
+        return "%s %s" % (str(colour).capitalize(), label)
+    return row.get("description") or label
+
+
+def observe(host: str, address: Optional[str], info: Mapping[str, Any], rules: Rules) -> List[Condition]:
+    """Conditions true now for one device, from its canon_device_info result (or its failure)."""
+    out: List[Condition] = []
+    if info.get("error_code") or not info.get("identity"):
+        code = info.get("error_code") or "unknown"
+        if rules.no_response:
+            kind = "no_response" if code == "snmp_no_response" else "read_error"
+            subject = "No response" if kind == "no_response" else "Cannot read the device (%s)" % code
+            out.append(Condition("%s|%s" % (host, kind), host, address, kind, "error", subject,
+                                 str(info.get("msg") or subject)))
+        return out
+
+    for row in info.get("supplies") or []:
+        for kind, types in SUPPLY_KINDS.items():
+            limit = rules.threshold(kind)
+            if limit is None or row.get("type") not in types:
+                continue
+            percent = _pct(row.get("percent"))
+            if percent is None or percent > limit:
+                continue
+            name = _supply_name(row, kind)
+            out.append(Condition("%s|%s_low|%s" % (host, kind, row.get("index")), host, address, kind + "_low",
+                                 "warning", name, "%s at %g %% (threshold %g %%)" % (name, percent, limit),
+                                 percent, limit))
+
+    if rules.paper_below_pct is not None:
+        for row in info.get("inputs") or []:
+            if row.get("type") == "sheetFeedManual" or MANUAL_TRAY.search(str(row.get("name") or "")):
+                continue
+            percent = _pct(row.get("percent"))
+            if percent is None or percent > rules.paper_below_pct:
+                continue
+            name = row.get("name") or "tray %s" % row.get("index")
+            text = "%s paper at %g %% (threshold %g %%)" % (name, percent, rules.paper_below_pct)
+            out.append(Condition("%s|paper_low|%s" % (host, row.get("index")), host, address, "paper_low",
+                                 "warning", name, text, percent, rules.paper_below_pct))
+
+    for alert in info.get("alerts") or []:
+        severity = alert.get("emc_severity")
+        if not severity:
+            continue
+        ident = "%s|%s|%s" % (alert.get("group"), alert.get("group_index"),
+                              alert.get("code_raw", alert.get("code")))
+        text = alert.get("description") or str(alert.get("code"))
+        if severity in rules.severities:
+            out.append(Condition("%s|alert|%s" % (host, ident), host, address, "alert", severity,
+                                 "%s: %s" % (severity.replace("_", " "), alert.get("code")), text))
+        if rules.error_ongoing_minutes is not None and severity in ("error", "service_call"):
+            out.append(Condition("%s|error_ongoing|%s" % (host, ident), host, address, "error_ongoing", severity,
+                                 "error ongoing: %s" % alert.get("code"), text, notify=False))
+    return out
+
+
+# --- state across runs (pure) -------------------------------------------------------------------------------
+
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(text: Any, what: str = "now") -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise CanonError("invalid_argument", "%s %r is not an ISO-8601 date-time" % (what, text))
+    if moment.tzinfo is None:
+        raise CanonError("invalid_argument", "%s %r has no UTC offset" % (what, text))
+    return moment.astimezone(timezone.utc)
+
+
+@dataclass
+class Outcome:
+    new: List[Dict[str, Any]] = field(default_factory=list)        # notify now
+    ongoing: List[Dict[str, Any]] = field(default_factory=list)    # notified before, still true: silent
+    pending: List[Dict[str, Any]] = field(default_factory=list)    # error-ongoing not yet long enough: silent
+    cleared: List[Dict[str, Any]] = field(default_factory=list)    # notified before, no longer true
+    state: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def notify(self) -> bool:
+        return bool(self.new or self.cleared)
+
+
+def empty_state() -> Dict[str, Any]:
+    return {"version": STATE_VERSION, "conditions": {}}
+
+
+def reconcile(state: Mapping[str, Any], observed: Iterable[Condition], evaluated_hosts: Iterable[str],
+              now: datetime, rules: Rules) -> Outcome:
+    """Compare what is true now with the last run's state.
+
+    A condition notifies once, when it first appears (an error-ongoing condition when it has
+    lasted ``error_ongoing_minutes``); it stays silent while it lasts; when it ends it is
+    reported as cleared (if it had been notified and ``notify_cleared``) and forgotten, so a
+    later recurrence notifies again. Hosts not evaluated in this run (``--limit``) keep their
+    conditions untouched.
+    """
+    before: Dict[str, Dict[str, Any]] = dict((state or {}).get("conditions") or {})
+    hosts = set(evaluated_hosts)
+    stamp = utc_text(now)
+    outcome = Outcome()
+    after: Dict[str, Dict[str, Any]] = {k: v for k, v in before.items() if v.get("host") not in hosts}
+    seen = set()
+    for cond in observed:
+        if cond.key in seen:
+            continue
+        seen.add(cond.key)
+        record = dict(before.get(cond.key) or {"first_seen": stamp, "notified_at": None, "message": cond.message})
+        # only what identifies the condition is kept, so an unchanged fleet leaves the file unchanged
+        record.update(host=cond.host, address=cond.address, kind=cond.kind, severity=cond.severity,
+                      subject=cond.subject)
+        since = parse_time(record["first_seen"], "state first_seen")
+        public = dict(cond.public(), first_seen=record["first_seen"])
+        if record.get("notified_at"):
+            outcome.ongoing.append(dict(public, notified_at=record["notified_at"]))
+        elif cond.notify or (rules.error_ongoing_minutes is not None
+                             and now - since >= timedelta(minutes=rules.error_ongoing_minutes)):
+            record["notified_at"] = stamp
+            outcome.new.append(public)
+        else:
+            outcome.pending.append(public)
+        after[cond.key] = record
+    for key, record in before.items():
+        if record.get("host") in hosts and key not in seen and record.get("notified_at"):
+            if rules.notify_cleared:
+                outcome.cleared.append(dict({k: record.get(k) for k in ("host", "address", "kind", "severity",
+                                                                         "subject", "message")},
+                                            key=key, first_seen=record.get("first_seen"), cleared_at=stamp))
+    outcome.state = {"version": STATE_VERSION, "conditions": dict(sorted(after.items()))}
+    return outcome
+
+
+# --- the notification text ------------------------------------------------------------------------------------
+
+def _line(status: str, item: Mapping[str, Any]) -> str:
+    where = item.get("host") or "?"
+    if item.get("address") and item.get("address") != where:
+        where = "%s (%s)" % (where, item["address"])
+    return "%-8s %-12s %s: %s" % (status, item.get("severity") or "", where, item.get("message") or "")
+
+
+def notification(outcome: Outcome, now: datetime, prefix: str = "[printfleet]") -> Dict[str, Any]:
+    """Subject and text for mail; the JSON payload for webhooks (EMC-like event fields)."""
+    parts = []
+    if outcome.new:
+        parts.append("%d new" % len(outcome.new))
+    if outcome.cleared:
+        parts.append("%d cleared" % len(outcome.cleared))
+    worst = max((i.get("severity") or "info" for i in outcome.new), key=lambda s: SEVERITY_RANK.get(s, 0),
+                default=None)
+    subject = "%s printer conditions: %s" % (prefix, ", ".join(parts) or "none")
+    if worst:
+        subject += " (worst: %s)" % worst.replace("_", " ")
+    lines = ["Printer monitoring at %s" % utc_text(now), ""]
+    lines += [_line("NEW", i) for i in outcome.new]
+    lines += [_line("CLEARED", i) for i in outcome.cleared]
+    if outcome.ongoing:
+        lines += ["", "Still ongoing (already notified): %d" % len(outcome.ongoing)]
+    payload = {
+        "source": "printfleet.canon",
+        "event": "printer_monitoring",
+        "generated_at": utc_text(now),
+        "counts": {"new": len(outcome.new), "cleared": len(outcome.cleared), "ongoing": len(outcome.ongoing),
+                   "pending": len(outcome.pending)},
+        "new": outcome.new,
+        "cleared": outcome.cleared,
+    }
+    return {"subject": subject, "body": "\n".join(lines) + "\n", "payload": payload}
+
+
+# --- the state file -------------------------------------------------------------------------------------------
+
+def load_state(path: str) -> Dict[str, Any]:
+    """The last run's state; an empty one when the file does not exist yet."""
+    if not os.path.exists(path):
+        return empty_state()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise CanonError("monitoring_state_error", "cannot read the monitoring state file %s: %s" % (path, exc))
+    if not isinstance(data, dict) or not isinstance(data.get("conditions"), dict):
+        raise CanonError("monitoring_state_error", "%s is not a monitoring state file" % path)
+    if int(data.get("version") or 0) > STATE_VERSION:
+        raise CanonError("monitoring_state_error", "%s was written by a newer collection version" % path,
+                         hint="Upgrade printfleet.canon on this controller.")
+    return data
+
+
+def save_state(path: str, state: Mapping[str, Any]) -> None:
+    """Write atomically (temporary file + rename), so a crash never leaves half a state."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".monitoring-", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(state, fh, indent=1, sort_keys=True)
+            fh.write("\n")
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise CanonError("monitoring_state_error", "cannot write the monitoring state file %s: %s" % (path, exc))
+
+
+def evaluate(devices: Sequence[Mapping[str, Any]], state: Mapping[str, Any], now: datetime,
+             rules: Rules) -> Tuple[Outcome, List[Condition]]:
+    """Observe every device, then reconcile with ``state``. ``devices``: {name, address, result}."""
+    observed: List[Condition] = []
+    names = []
+    for device in devices:
+        name = str(device.get("name") or device.get("address") or "")
+        if not name:
+            raise CanonError("invalid_argument", "every device needs a name")
+        names.append(name)
+        observed.extend(observe(name, device.get("address"), device.get("result") or {}, rules))
+    return reconcile(state, observed, names, now, rules), observed
