@@ -121,8 +121,12 @@ def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
     return bytes(blocks[:length])
 
 
-def encrypt_secret(plaintext: str, export_password: str, salt: Optional[bytes] = None,
-                   random_bytes: Callable[[int], bytes] = os.urandom) -> str:
+def encrypt_secret(
+    plaintext: str,
+    export_password: str,
+    salt: Optional[bytes] = None,
+    random_bytes: Callable[[int], bytes] = os.urandom,
+) -> str:
     """Encrypt one password with the simulator-defined scheme; returns the token."""
     salt = salt if salt is not None else random_bytes(_SALT_BYTES)
     nonce = random_bytes(_NONCE_BYTES)
@@ -136,21 +140,24 @@ def encrypt_secret(plaintext: str, export_password: str, salt: Optional[bytes] =
 def decrypt_secret(token: str, export_password: str) -> str:
     """Decrypt a ``pfsim1:`` token; raises AddressBookFormatError on a wrong password or damage."""
     if not token.startswith(SECRET_TOKEN_PREFIX):
-        raise AddressBookFormatError("the encrypted password is not in the simulator-defined format "
-                                     "(a real device's encryption cannot be decoded)")
+        raise AddressBookFormatError(
+            "the encrypted password is not in the simulator-defined format "
+            "(a real device's encryption cannot be decoded)"
+        )
     try:
-        raw = base64.b64decode(token[len(SECRET_TOKEN_PREFIX):], validate=True)
+        raw = base64.b64decode(token[len(SECRET_TOKEN_PREFIX) :], validate=True)
     except (ValueError, TypeError):
         raise AddressBookFormatError("the encrypted password is damaged (bad base64)") from None
     if len(raw) < _SALT_BYTES + _NONCE_BYTES + _TAG_BYTES:
         raise AddressBookFormatError("the encrypted password is damaged (too short)")
-    salt, nonce = raw[:_SALT_BYTES], raw[_SALT_BYTES:_SALT_BYTES + _NONCE_BYTES]
-    ciphertext, tag = raw[_SALT_BYTES + _NONCE_BYTES:-_TAG_BYTES], raw[-_TAG_BYTES:]
+    salt, nonce = raw[:_SALT_BYTES], raw[_SALT_BYTES : _SALT_BYTES + _NONCE_BYTES]
+    ciphertext, tag = raw[_SALT_BYTES + _NONCE_BYTES : -_TAG_BYTES], raw[-_TAG_BYTES:]
     enc_key, mac_key = _derive_keys(export_password, salt)
     expected = hmac.new(mac_key, salt + nonce + ciphertext, hashlib.sha256).digest()[:_TAG_BYTES]
     if not hmac.compare_digest(tag, expected):
-        raise AddressBookFormatError("the encrypted password cannot be decrypted: wrong export password "
-                                     "or damaged value")
+        raise AddressBookFormatError(
+            "the encrypted password cannot be decrypted: wrong export password or damaged value"
+        )
     data = bytes(a ^ b for a, b in zip(ciphertext, _keystream(enc_key, nonce, len(ciphertext))))
     try:
         return data.decode("utf-8")
@@ -274,14 +281,22 @@ class CanonCsvBook:
 
 
 # --- render -----------------------------------------------------------------------------------
-def _render_secret(value: Any, export_password: Optional[str], encrypted: bool,
-                   random_bytes: Callable[[int], bytes], salt: bytes, where: str) -> str:
+def _render_secret(
+    value: Any,
+    export_password: Optional[str],
+    encrypted: bool,
+    random_bytes: Callable[[int], bytes],
+    salt: bytes,
+    where: str,
+) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, EncryptedSecret):
         if not encrypted:
-            raise AddressBookFormatError("%s: an encrypted password can only be written to an encrypted file"
-                                         % where, code="addressbook_unsupported_type")
+            raise AddressBookFormatError(
+                "%s: an encrypted password can only be written to an encrypted file" % where,
+                code="addressbook_unsupported_type",
+            )
         if export_password is not None:
             decrypt_secret(value.token, export_password)  # refuse ciphertext of another password
         return value.token
@@ -290,21 +305,29 @@ def _render_secret(value: Any, export_password: Optional[str], encrypted: bool,
     if not encrypted:
         return value
     if export_password is None:
-        raise AddressBookFormatError("%s: a plaintext password cannot be written to an encrypted file "
-                                     "without an export password" % where)
+        raise AddressBookFormatError(
+            "%s: a plaintext password cannot be written to an encrypted file "
+            "without an export password" % where
+        )
     return encrypt_secret(value, export_password, salt=salt, random_bytes=random_bytes)
 
 
-def _render_cell(column: Column, entry: Mapping[str, Any], entry_type: str, where: str,
-                 secret_args: Tuple[Optional[str], bool, Callable[[int], bytes], bytes]) -> str:
+def _render_cell(
+    column: Column,
+    entry: Mapping[str, Any],
+    entry_type: str,
+    where: str,
+    secret_args: Tuple[Optional[str], bool, Callable[[int], bytes], bytes],
+) -> str:
     if entry_type not in column.types:
         return ""
     if column.kind == "objectclass":
         return OBJECTCLASS_BY_TYPE[entry_type]
     if column.kind == "secret":
         export_password, encrypted, random_bytes, salt = secret_args
-        return _render_secret(entry.get(SECRET_KEY_BY_TYPE[entry_type]), export_password, encrypted,
-                              random_bytes, salt, where)
+        return _render_secret(
+            entry.get(SECRET_KEY_BY_TYPE[entry_type]), export_password, encrypted, random_bytes, salt, where
+        )
     value = entry.get(column.key)
     if value is None:
         return ""
@@ -322,14 +345,20 @@ def _render_cell(column: Column, entry: Mapping[str, Any], entry_type: str, wher
 def _entry_type(entry: Mapping[str, Any], where: str) -> str:
     entry_type = entry.get("type")
     if entry_type not in OBJECTCLASS_BY_TYPE:
-        raise AddressBookFormatError("%s: unknown destination type %r" % (where, entry_type),
-                                     code="addressbook_unsupported_type")
+        raise AddressBookFormatError(
+            "%s: unknown destination type %r" % (where, entry_type), code="addressbook_unsupported_type"
+        )
     return entry_type
 
 
-def render_canon_csv(entries: Sequence[Mapping[str, Any]], list_title: str = "", one_touch: bool = False,
-                     export_password: Optional[str] = None, encrypted: Optional[bool] = None,
-                     random_bytes: Callable[[int], bytes] = os.urandom) -> str:
+def render_canon_csv(
+    entries: Sequence[Mapping[str, Any]],
+    list_title: str = "",
+    one_touch: bool = False,
+    export_password: Optional[str] = None,
+    encrypted: Optional[bool] = None,
+    random_bytes: Callable[[int], bytes] = os.urandom,
+) -> str:
     """Write entries as one Canon AddressBook CSV file (one address list per file).
 
     ``encrypted`` None means: encrypted when an export password is given or an entry already
@@ -338,11 +367,14 @@ def render_canon_csv(entries: Sequence[Mapping[str, Any]], list_title: str = "",
     """
     if any(char in list_title for char in "\r\n"):
         raise AddressBookFormatError("the list title must be one line")
-    has_ciphertext = any(isinstance(entry.get(key), EncryptedSecret)
-                         for entry in entries for key in SECRET_KEY_BY_TYPE.values())
+    has_ciphertext = any(
+        isinstance(entry.get(key), EncryptedSecret)
+        for entry in entries
+        for key in SECRET_KEY_BY_TYPE.values()
+    )
     if encrypted is None:
         encrypted = export_password is not None or has_ciphertext
-    salt = random_bytes(_SALT_BYTES)
+    salt = random_bytes(_SALT_BYTES) if encrypted else b""  # one salt per file: one key derivation
     header = ["# Canon AddressBook CSV version: %s" % FORMAT_VERSION, "# CharSet: UTF-8"]
     if one_touch:
         header.append("# dn: fixed")
@@ -356,9 +388,14 @@ def render_canon_csv(entries: Sequence[Mapping[str, Any]], list_title: str = "",
     for index, entry in enumerate(entries, start=1):
         where = "entry %d (%r)" % (index, entry.get("name"))
         entry_type = _entry_type(entry, where)
-        writer.writerow([_render_cell(column, entry, entry_type, where,
-                                      (export_password, encrypted, random_bytes, salt))
-                         for column in COLUMNS])
+        writer.writerow(
+            [
+                _render_cell(
+                    column, entry, entry_type, where, (export_password, encrypted, random_bytes, salt)
+                )
+                for column in COLUMNS
+            ]
+        )
     return LINE_END.join(header) + LINE_END + buffer.getvalue()
 
 
@@ -399,8 +436,14 @@ def _parse_header(text: str) -> Tuple[Dict[str, str], int, int]:
     return headers, min(position, len(text)), lines
 
 
-def _parse_cell(column: Column, text: str, entry: Dict[str, Any], where: str,
-                export_password: Optional[str], encrypted: bool) -> None:
+def _parse_cell(
+    column: Column,
+    text: str,
+    entry: Dict[str, Any],
+    where: str,
+    export_password: Optional[str],
+    encrypted: bool,
+) -> None:
     if column.kind == "str":
         entry[column.key] = text
     elif column.kind == "int":
@@ -424,8 +467,9 @@ def _parse_cell(column: Column, text: str, entry: Dict[str, Any], where: str,
                 raise AddressBookFormatError("%s: %s" % (where, exc.msg)) from None
 
 
-def parse_canon_csv(data: Union[str, bytes], export_password: Optional[str] = None,
-                    on_unsupported: str = "error") -> CanonCsvBook:
+def parse_canon_csv(
+    data: Union[str, bytes], export_password: Optional[str] = None, on_unsupported: str = "error"
+) -> CanonCsvBook:
     """Read one Canon AddressBook CSV file.
 
     Encrypted passwords become ``EncryptedSecret`` unless ``export_password`` is given.
@@ -438,17 +482,24 @@ def parse_canon_csv(data: Union[str, bytes], export_password: Optional[str] = No
     headers, offset, header_lines = _parse_header(text)
     version = headers.get("canon addressbook csv version")
     if version is None:
-        raise AddressBookFormatError("not a Canon AddressBook CSV file: the first line must be "
-                                     "'# Canon AddressBook CSV version: %s'" % FORMAT_VERSION, line=1)
+        raise AddressBookFormatError(
+            "not a Canon AddressBook CSV file: the first line must be "
+            "'# Canon AddressBook CSV version: %s'" % FORMAT_VERSION,
+            line=1,
+        )
     if version.strip().lower() != FORMAT_VERSION:
-        raise AddressBookFormatError("unsupported Canon AddressBook CSV version %r (expected %s)"
-                                     % (version, FORMAT_VERSION), line=1)
+        raise AddressBookFormatError(
+            "unsupported Canon AddressBook CSV version %r (expected %s)" % (version, FORMAT_VERSION), line=1
+        )
     charset = headers.get("charset", "UTF-8").strip().upper().replace("_", "-")
     if charset not in ("UTF-8", "SJIS", "SHIFT-JIS", "CP932"):
         raise AddressBookFormatError("unsupported character set %r" % (charset,))
     encrypted = "crypto version" in headers or "crypto attribute" in headers
-    book = CanonCsvBook(list_title=headers.get("subaddressbookname", ""),
-                        one_touch=headers.get("dn", "").strip().lower() == "fixed", encrypted=encrypted)
+    book = CanonCsvBook(
+        list_title=headers.get("subaddressbookname", ""),
+        one_touch=headers.get("dn", "").strip().lower() == "fixed",
+        encrypted=encrypted,
+    )
     reader = csv.reader(io.StringIO(text[offset:], newline=""))
     try:
         column_row = next(reader, None)
@@ -456,8 +507,9 @@ def parse_canon_csv(data: Union[str, bytes], export_password: Optional[str] = No
             raise AddressBookFormatError("the column header line is missing", line=header_lines + 1)
         names = [name.strip().lower() for name in column_row]
         if "objectclass" not in names:
-            raise AddressBookFormatError("the column header line has no 'objectclass' column",
-                                         line=header_lines + 1)
+            raise AddressBookFormatError(
+                "the column header line has no 'objectclass' column", line=header_lines + 1
+            )
         known = {column.name: column for column in COLUMNS}
         positions = [(index, known[name]) for index, name in enumerate(names) if name in known]
         for row in reader:
@@ -465,29 +517,45 @@ def parse_canon_csv(data: Union[str, bytes], export_password: Optional[str] = No
             if not row or all(cell == "" for cell in row):
                 continue
             if len(row) > len(names):
-                raise AddressBookFormatError("line %d has %d cells but the header names %d columns"
-                                             % (line, len(row), len(names)), line=line)
+                raise AddressBookFormatError(
+                    "line %d has %d cells but the header names %d columns" % (line, len(row), len(names)),
+                    line=line,
+                )
             row = row + [""] * (len(names) - len(row))
             entry = _parse_row(row, positions, line, export_password, encrypted, book, on_unsupported)
             if entry is not None:
                 book.entries.append(entry)
     except csv.Error as exc:
-        raise AddressBookFormatError("CSV syntax error near line %d: %s"
-                                     % (header_lines + reader.line_num, exc)) from None
+        raise AddressBookFormatError(
+            "CSV syntax error near line %d: %s" % (header_lines + reader.line_num, exc)
+        ) from None
     return book
 
 
-def _parse_row(row: List[str], positions: List[Tuple[int, Column]], line: int, export_password: Optional[str],
-               encrypted: bool, book: CanonCsvBook, on_unsupported: str) -> Optional[Dict[str, Any]]:
+def _parse_row(
+    row: List[str],
+    positions: List[Tuple[int, Column]],
+    line: int,
+    export_password: Optional[str],
+    encrypted: bool,
+    book: CanonCsvBook,
+    on_unsupported: str,
+) -> Optional[Dict[str, Any]]:
     cells = {column.name: row[index] for index, column in positions}
     objectclass = cells.get("objectclass", "").strip().lower()
     name = cells.get("cn", "")
     if objectclass in UNMODELLED_OBJECTCLASSES or objectclass not in TYPE_BY_OBJECTCLASS:
-        reason = ("objectclass %r is not supported by this collection" % objectclass
-                  if objectclass in UNMODELLED_OBJECTCLASSES else "unknown objectclass %r" % objectclass)
+        reason = (
+            "objectclass %r is not supported by this collection" % objectclass
+            if objectclass in UNMODELLED_OBJECTCLASSES
+            else "unknown objectclass %r" % objectclass
+        )
         if objectclass not in UNMODELLED_OBJECTCLASSES or on_unsupported == "error":
-            code = "addressbook_unsupported_type" if objectclass in UNMODELLED_OBJECTCLASSES else \
-                "addressbook_format_error"
+            code = (
+                "addressbook_unsupported_type"
+                if objectclass in UNMODELLED_OBJECTCLASSES
+                else "addressbook_format_error"
+            )
             raise AddressBookFormatError("line %d (%r): %s" % (line, name, reason), code=code, line=line)
         book.dropped.append({"line": line, "name": name, "reason": reason})
         return None
@@ -496,6 +564,12 @@ def _parse_row(row: List[str], positions: List[Tuple[int, Column]], line: int, e
         text = cells[column.name]
         if column.kind == "objectclass" or text == "" or entry["type"] not in column.types:
             continue
-        _parse_cell(column, text, entry, "line %d (%r) column %s" % (line, name, column.name),
-                    export_password, encrypted)
+        _parse_cell(
+            column,
+            text,
+            entry,
+            "line %d (%r) column %s" % (line, name, column.name),
+            export_password,
+            encrypted,
+        )
     return entry

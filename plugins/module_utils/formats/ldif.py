@@ -86,8 +86,8 @@ def _fold(line: str) -> List[str]:
     pieces = [line[:FOLD_WIDTH]]
     rest = line[FOLD_WIDTH:]
     while rest:
-        pieces.append(" " + rest[:FOLD_WIDTH - 1])
-        rest = rest[FOLD_WIDTH - 1:]
+        pieces.append(" " + rest[: FOLD_WIDTH - 1])
+        rest = rest[FOLD_WIDTH - 1 :]
     return pieces
 
 
@@ -112,7 +112,7 @@ def first_rdn_value(dn: str) -> str:
     while index < len(rest):
         char = rest[index]
         if char == "\\" and index + 1 < len(rest):
-            pair = rest[index + 1:index + 3]
+            pair = rest[index + 1 : index + 3]
             if len(pair) == 2 and all(c in "0123456789abcdefABCDEF" for c in pair):
                 out.append(chr(int(pair, 16)))
                 index += 3
@@ -128,8 +128,12 @@ def first_rdn_value(dn: str) -> str:
 
 
 # --- render -----------------------------------------------------------------------------------
-def render_ldif(entries: Sequence[Mapping[str, Any]], list_title: str = "", one_touch: bool = False,
-                on_unsupported: str = "error") -> LdifRendered:
+def render_ldif(
+    entries: Sequence[Mapping[str, Any]],
+    list_title: str = "",
+    one_touch: bool = False,
+    on_unsupported: str = "error",
+) -> LdifRendered:
     """Write e-mail and fax entries as LDIF (CRLF, folded, base64 for non-ASCII values).
 
     A one-touch list cannot be written at all (the format has no buttons); other destination
@@ -137,8 +141,10 @@ def render_ldif(entries: Sequence[Mapping[str, Any]], list_title: str = "", one_
     """
     check_on_unsupported(on_unsupported)
     if one_touch:
-        raise AddressBookFormatError("one-touch lists cannot be written as LDIF: %s and no one-touch buttons"
-                                     % UNSUPPORTED_REASON, code="addressbook_unsupported_type")
+        raise AddressBookFormatError(
+            "one-touch lists cannot be written as LDIF: %s and no one-touch buttons" % UNSUPPORTED_REASON,
+            code="addressbook_unsupported_type",
+        )
     records: List[str] = []
     dropped: List[Dict[str, Any]] = []
     for index, entry in enumerate(entries, start=1):
@@ -147,15 +153,21 @@ def render_ldif(entries: Sequence[Mapping[str, Any]], list_title: str = "", one_
         if entry_type not in SUPPORTED_TYPES:
             reason = "%s entries cannot be written: %s" % (entry_type, UNSUPPORTED_REASON)
             if on_unsupported == "error":
-                raise AddressBookFormatError("entry %d (%r): %s" % (index, name, reason),
-                                             code="addressbook_unsupported_type")
+                raise AddressBookFormatError(
+                    "entry %d (%r): %s" % (index, name, reason), code="addressbook_unsupported_type"
+                )
             dropped.append({"index": index, "name": name, "reason": reason})
             continue
         dn = "cn=" + escape_dn_value(name)
         if list_title:
             dn += ",ou=" + escape_dn_value(list_title)
-        lines = [_attribute_line("dn", dn), "objectclass: top", "objectclass: person",
-                 "objectclass: " + CANON_CLASS_BY_TYPE[entry_type], _attribute_line("cn", name)]
+        lines = [
+            _attribute_line("dn", dn),
+            "objectclass: top",
+            "objectclass: person",
+            "objectclass: " + CANON_CLASS_BY_TYPE[entry_type],
+            _attribute_line("cn", name),
+        ]
         if entry.get("reading"):
             lines.append(_attribute_line("cnread", entry["reading"]))
         if entry_type == "email":
@@ -189,8 +201,9 @@ def _unfolded_records(text: str) -> List[List[Tuple[int, str]]]:
             if in_comment:
                 continue
             if not current:
-                raise AddressBookFormatError("line %d: continuation line without a preceding line" % number,
-                                             line=number)
+                raise AddressBookFormatError(
+                    "line %d: continuation line without a preceding line" % number, line=number
+                )
             current[-1] = (current[-1][0], current[-1][1] + raw[1:])
             continue
         in_comment = raw.startswith("#")
@@ -209,16 +222,20 @@ def _unfolded_records(text: str) -> List[List[Tuple[int, str]]]:
 def _decode_line(number: int, line: str) -> Tuple[str, str]:
     name, sep, rest = line.partition(":")
     if not sep or not name.strip():
-        raise AddressBookFormatError("line %d: expected 'attribute: value', got %r" % (number, line[:40]),
-                                     line=number)
+        raise AddressBookFormatError(
+            "line %d: expected 'attribute: value', got %r" % (number, line[:40]), line=number
+        )
     if rest.startswith(":"):
         try:
             value = base64.b64decode(rest[1:].strip(), validate=True).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
-            raise AddressBookFormatError("line %d: bad base64 value for %s" % (number, name), line=number) from None
+            raise AddressBookFormatError(
+                "line %d: bad base64 value for %s" % (number, name), line=number
+            ) from None
     elif rest.startswith("<"):
-        raise AddressBookFormatError("line %d: URL values (%s:<) are not supported" % (number, name),
-                                     line=number)
+        raise AddressBookFormatError(
+            "line %d: URL values (%s:<) are not supported" % (number, name), line=number
+        )
     else:
         value = rest[1:] if rest.startswith(" ") else rest
     return name.strip().lower(), value
@@ -253,12 +270,16 @@ def parse_ldif(data: Union[str, bytes], on_unsupported: str = "error") -> LdifBo
     return book
 
 
-def _record_to_entry(attributes: Dict[str, List[str]], classes: set, name: str, line: int,
-                     book: LdifBook, on_unsupported: str) -> Optional[Dict[str, Any]]:
+def _record_to_entry(
+    attributes: Dict[str, List[str]], classes: set, name: str, line: int, book: LdifBook, on_unsupported: str
+) -> Optional[Dict[str, Any]]:
     def unsupported(reason: str) -> None:
         if on_unsupported == "error":
-            raise AddressBookFormatError("record at line %d (%r): %s" % (line, name, reason),
-                                         code="addressbook_unsupported_type", line=line)
+            raise AddressBookFormatError(
+                "record at line %d (%r): %s" % (line, name, reason),
+                code="addressbook_unsupported_type",
+                line=line,
+            )
         book.dropped.append({"line": line, "name": name, "reason": reason})
 
     foreign = sorted(classes.intersection(UNSUPPORTED_CLASSES))
@@ -274,8 +295,13 @@ def _record_to_entry(attributes: Dict[str, List[str]], classes: set, name: str, 
     elif mail is not None:
         entry_type = "email"
         if fax is not None:
-            book.dropped.append({"line": line, "name": name,
-                                 "reason": "fax number ignored: one destination per record, e-mail kept"})
+            book.dropped.append(
+                {
+                    "line": line,
+                    "name": name,
+                    "reason": "fax number ignored: one destination per record, e-mail kept",
+                }
+            )
     elif fax is not None:
         entry_type = "fax"
     else:
