@@ -128,6 +128,14 @@ ERROR_CODES: Dict[str, tuple] = {
         "Set acknowledge_workflow_deletion: true after checking the workflows that will be lost.",
     ),
     "addressbook_format_error": ("An address-book file could not be parsed.", None),
+    "addressbook_import_failed": (
+        "The device refused the address-book import (\"Could not import the destination.\").",
+        "The message lists the destinations the device rejected; nothing else in the list was changed.",
+    ),
+    "addressbook_verify_failed": (
+        "After writing, the address book read back from the device differs from what was written.",
+        "The device may have dropped destinations it does not support; compare the diff with the device.",
+    ),
     # --- counters, store, reports ----------------------------------------------------------
     "counters_unavailable": ("The device exposes no counters over SNMP.", None),
     "store_error": ("The counter history store failed.", None),
