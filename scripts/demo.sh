@@ -20,11 +20,46 @@ for _ in $(seq 1 100); do
 done
 echo "simulator: $(head -1 demo/output/simulator.out)"
 
-# A bit of life in the fleet: a low toner on the print-room device, pages printed on another.
-python -m simulator ctl --manifest demo/output/manifest.json alert 127.0.1.13 --kind toner_low --colorant magenta >/dev/null
-python -m simulator ctl --manifest demo/output/manifest.json print 127.0.1.11 --pages 25 --size A3 --color >/dev/null
-
-ansible-playbook -i demo/hosts.yml playbooks/fleet_status.yml
+inventory=demo/fleet.canon.yml
 echo
-echo "Table written to demo/output/fleet-status.txt:"
+echo "== 1. Discovery: the inventory plugin sweeps two regions by SNMP =="
+ansible-inventory -i "$inventory" --graph
+
+echo
+echo "== 2. Fleet status =="
+# A bit of life in the fleet: a low toner on the print-room device.
+python -m simulator ctl --manifest demo/output/manifest.json alert 127.0.1.13 --kind toner_low --colorant magenta >/dev/null
+ansible-playbook -i "$inventory" playbooks/fleet_status.yml -e fleet_status_hosts=all \
+  -e fleet_status_report_dir="$PWD/demo/output" > demo/output/fleet-status.log
 cat demo/output/fleet-status.txt
+
+echo
+echo "== 3. Meter reads: capture, print, capture again, report =="
+rm -f demo/output/counters.sqlite
+capture() {
+  ansible-playbook -i "$inventory" playbooks/capture_counters.yml -e counter_capture_hosts=canon \
+    -e counter_capture_store_path="$PWD/demo/output/counters.sqlite" \
+    -e counter_capture_report_dest="$PWD/demo/output/reports" -e counter_capture_time="$1" \
+    > "demo/output/capture-$1.log"
+  echo "capture at $1: $(grep -c ' failed=0 ' "demo/output/capture-$1.log") Canon printers in the play, no failures (log: demo/output/capture-$1.log)"
+}
+capture "2026-11-01T06:00:00Z"
+python -m simulator ctl --manifest demo/output/manifest.json print 127.0.1.11 --pages 250 --size A3 --color >/dev/null
+python -m simulator ctl --manifest demo/output/manifest.json print 127.0.1.14 --pages 40 >/dev/null
+echo "printed 250 colour A3 pages on 127.0.1.11 and 40 pages on 127.0.1.14 (simulator control API)"
+capture "2026-11-23T06:00:00Z"
+ansible localhost -m printfleet.canon.canon_counter_report -a "{\"store\": {\"path\": \"$PWD/demo/output/counters.sqlite\"},
+  \"reports\": [\"by_device\"], \"period\": \"monthly\", \"format\": \"csv\", \"counters\": [101],
+  \"as_of\": \"2026-11-23\", \"dest\": \"$PWD/demo/output/reports\"}" >/dev/null 2>&1
+echo "Usage this month (counter 101 Total 1), from demo/output/reports/counter-report-monthly-by_device.csv:"
+python - <<'PY'
+import csv
+with open("demo/output/reports/counter-report-monthly-by_device.csv", encoding="utf-8-sig") as fh:
+    rows = [r for r in csv.DictReader(fh) if r["period"] == "2026-11"]
+rows.sort(key=lambda r: (r["region"], tuple(int(p) for p in r["address"].split("."))))
+print("%-8s %-15s %-16s %10s %10s %7s" % ("REGION", "ADDRESS", "MODEL", "START", "END", "USAGE"))
+for r in rows:
+    print("%-8s %-15s %-16s %10s %10s %7s" % (r["region"], r["address"], r["model"], r["start_value"],
+                                              r["end_value"], r["usage"]))
+PY
+echo "All reports (XLSX with charts, CSV) are in demo/output/reports/."

@@ -162,7 +162,8 @@ options:
         description: Device field to test.
         type: str
         required: true
-        choices: [manufacturer, model, serial, sys_name, location, address, mac, firmware, region]
+        choices: [manufacturer, vendor, model, serial, sys_name, location, address, mac, firmware, region]
+        notes: V(vendor) is another name for V(manufacturer) (the C(canon_vendor) host variable).
       operator:
         description: Comparison.
         type: str
@@ -344,6 +345,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if other != r.name:
                 raise AnsibleParserError("%s: regions %r and %r would share the group region_%s"
                                          % (path, other, r.name, _group_part(r.name)))
+        self._check_conditions(path)
         cache_key = self._cache_key(path, regions, credential_sets)
         use_cache = self.get_option("cache")
         records = None
@@ -499,12 +501,26 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return records
 
     # ------------------------------------------------------------------ populate -------
+    def _check_conditions(self, path):
+        """Inventory options are not validated below the top level, so a typo would silently match nothing."""
+        for n, cond in enumerate(self.get_option("conditions") or [], 1):
+            if not isinstance(cond, dict):
+                raise AnsibleParserError("%s: conditions[%d] must be a mapping" % (path, n))
+            if cond.get("field") not in CONDITION_FIELDS:
+                raise AnsibleParserError("%s: conditions[%d].field %r is not one of %s"
+                                         % (path, n, cond.get("field"), ", ".join(CONDITION_FIELDS)))
+            if (cond.get("operator") or "equals") not in CONDITION_OPERATORS:
+                raise AnsibleParserError("%s: conditions[%d].operator %r is not one of %s"
+                                         % (path, n, cond.get("operator"), ", ".join(CONDITION_OPERATORS)))
+            if cond.get("value") is None:
+                raise AnsibleParserError("%s: conditions[%d].value is required" % (path, n))
+
     def _managed(self, rec):
         conditions = self.get_option("conditions") or []
         if not conditions:
             return True
         ident = rec["identity"]
-        fields = {"manufacturer": ident.get("vendor"), "model": ident.get("model"), "serial": ident.get("serial"),
+        fields = {"manufacturer": ident.get("vendor"), "vendor": ident.get("vendor"), "model": ident.get("model"), "serial": ident.get("serial"),
                   "sys_name": ident.get("sys_name"), "location": ident.get("location"), "address": rec["address"],
                   "mac": ident.get("mac"), "firmware": ident.get("firmware"), "region": rec["region"]}
         match = all(_condition(fields.get(c["field"]), c.get("operator") or "equals", c["value"]) for c in conditions)
@@ -536,7 +552,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             for key, value in hostvars.items():
                 self.inventory.set_variable(host, key, value)
             groups = ["region_" + _group_part(rec["region"]), "vendor_" + _group_part(ident.get("vendor"))]
-            if ident.get("model"):
+            if ident.get("model") and ident["is_printer"]:   # a non-printer's "model" is its sysDescr
                 groups.append("model_" + _group_part(ident["model"]))
             if not managed:
                 groups.append("unmanaged")
@@ -647,6 +663,11 @@ def _condition(actual, operator, expected):
     if operator == "not_contains":
         return e not in a
     raise AnsibleParserError("conditions: unknown operator %r" % operator)
+
+
+CONDITION_FIELDS = ("manufacturer", "vendor", "model", "serial", "sys_name", "location", "address", "mac",
+                    "firmware", "region")
+CONDITION_OPERATORS = ("equals", "not_equals", "begins_with", "ends_with", "contains", "not_contains")
 
 
 def _ip_key(address):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import re
+
 import pytest
 from ansible.errors import AnsibleParserError
 from ansible.inventory.data import InventoryData
@@ -110,6 +112,32 @@ def test_registration_conditions(plugin, conditions, method, managed):
     plugin._populate([rec], REGIONS)
     group = "canon" if managed else "unmanaged"
     assert [h.name for h in plugin.inventory.groups[group].get_hosts()] == ["c1"]
+
+
+@pytest.mark.parametrize("condition,message", [
+    ({"field": "colour", "value": "x"}, "conditions[1].field 'colour'"),
+    ({"field": "model", "operator": "like", "value": "x"}, "conditions[1].operator 'like'"),
+    ({"field": "model"}, "conditions[1].value is required"),
+])
+def test_bad_conditions_are_configuration_errors(plugin, condition, message):
+    plugin._options_for_test.update(conditions=[condition])
+    with pytest.raises(AnsibleParserError, match=re.escape(message)):
+        plugin._check_conditions("fleet.canon.yml")
+
+
+def test_vendor_is_an_alias_of_manufacturer(plugin):
+    plugin._options_for_test.update(conditions=[{"field": "vendor", "operator": "equals", "value": "canon"}])
+    plugin._check_conditions("fleet.canon.yml")
+    assert plugin._managed(record("127.9.0.9")) is True
+    assert plugin._managed(record("127.9.0.10", vendor="HP", is_canon=False)) is False
+
+
+def test_non_printers_get_no_model_group(plugin):
+    plugin._options_for_test.update(include="all")
+    plugin._populate([record("127.9.0.12", vendor="net-snmp", model="Linux nas 5.10", is_canon=False,
+                             is_printer=False, sys_name="nas")], REGIONS)
+    assert not [g for g in plugin.inventory.groups if g.startswith("model_")]
+    assert [h.name for h in plugin.inventory.groups["vendor_net_snmp"].get_hosts()] == ["nas"]
 
 
 def test_device_strings_are_never_templated(plugin):
