@@ -542,6 +542,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         strict = self.get_option("strict")
         constructed = any(self.get_option(o) for o in ("compose", "groups", "keyed_groups"))
         region_groups_done = set()
+        # A play walks the groups under 'all' in creation order, so the region groups come first (in
+        # configuration order): plays and AWX job slices then see hosts by region, then address.
+        for rec in kept:
+            self.inventory.add_group("region_" + _group_part(rec["region"]))
         for group in ("canon", "unmanaged"):
             self.inventory.add_group(group)
         for rec, host in zip(kept, names):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -9,7 +11,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.integration.simfleet import ROOT, SimulatedFleet, ansible_env, bin_path, worker_octet
+from tests.integration.simfleet import ROOT, SimulatedFleet, ansible_env, ansible_playbook, bin_path, worker_octet
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "files", "discovery_golden.json")
 V3 = {"name": "fleetadmin", "auth_protocol": "sha256", "auth_password": "fleet-auth-pass",
@@ -162,6 +164,25 @@ def test_include_all_conditions_and_unmanaged(dfleet, dnet, tmp_path):
     assert hostvars[by_address[dnet + ".1.13"]]["canon_vendor"] == "HP"
     assert dnet + ".1.12" not in by_address            # asleep: never answers
     assert dnet + ".2.50" not in by_address            # outside every region
+
+
+def test_discover_playbook_writes_the_device_table(dfleet, dnet, tmp_path):
+    path = write_config(tmp_path, dnet, include="all",
+                        conditions=[{"field": "vendor", "operator": "equals", "value": "canon"}])
+    proc = ansible_playbook("playbooks/discover.yml", inventory=path,
+                            extra_vars={"discover_report_dir": str(tmp_path)},
+                            env={"TEST_V3_AUTH": "fleet-auth-pass", "TEST_V3_PRIV": "fleet-priv-pass"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    raw = (tmp_path / "discovered-devices.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")                      # BOM: Excel opens it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    by_address = {r["address"]: r for r in rows}
+    assert by_address[dnet + ".2.30"]["credential"] == "v3-admin"   # v3-only device, second credential set
+    assert by_address[dnet + ".2.30"]["snmp_version"] == "3"
+    assert by_address[dnet + ".1.13"]["managed"] == "False"         # the HP printer fails the condition
+    assert by_address[dnet + ".2.10"]["address_book_type"] == "II"
+    assert [r["region"] for r in rows] == sorted((r["region"] for r in rows), key=["hq", "branch", "lab"].index)
+    assert "hq: " in proc.stdout and "managed Canon printers" in proc.stdout
 
 
 def test_cache_hit_sends_no_snmp(dfleet, dnet, tmp_path):
