@@ -1,13 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: printfleet.canon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Minimal BER for the discovery sweep's fixed SNMP messages.
+"""Minimal BER for SNMPv1/v2c messages, without pysnmp.
 
-The sweep sends tens of thousands of identical probes and decodes a few thousand answers; going
-through pysnmp's pyasn1 objects costs ~0.3 ms per message, which is the whole time budget of a
-/16 sweep. These helpers encode the handful of message shapes the sweep needs (v1/v2c GET,
-an SNMPv3 engine-discovery probe) and decode any SNMP message into plain tuples. Everything
-else (walks, SETs, SNMPv3 with USM) goes through pysnmp in snmp.py.
+A fleet capture or a /16 sweep sends tens of thousands of requests and decodes as many answers;
+going through pysnmp's pyasn1 objects costs ~0.3 ms per message, which is the whole time budget.
+These helpers encode the message shapes the collection sends (v1/v2c GET, GETNEXT, GETBULK and
+SET for snmp.SnmpClient and the discovery sweep, an SNMPv3 engine-discovery probe) and decode any
+SNMP message into plain tuples. SNMPv3 with USM goes through pysnmp in snmp.py.
 """
 
 from __future__ import annotations
@@ -113,6 +113,14 @@ def request(version: int, community: bytes, pdu_type: int, request_id: int,
     message = tlv(SEQUENCE, head + pdu)
     offset = len(message) - len(pdu) + (len(pdu) - len(pdu_body)) + 2
     return message, offset
+
+
+@functools.lru_cache(maxsize=4096)
+def request_template(version: int, community: bytes, pdu_type: int, var_binds: Tuple[Tuple[str, bytes], ...],
+                     non_repeaters: int = 0, max_repetitions: int = 0) -> Tuple[bytes, int]:
+    """``request()`` with request id 0, cached: a fleet capture sends the same GETs and, device
+    model by device model, the same walk steps to every device; ``patch_id`` fills in the id."""
+    return request(version, community, pdu_type, 0, list(var_binds), non_repeaters, max_repetitions)
 
 
 def get_request(version: int, community: bytes, request_id: int, oids: List[str]) -> Tuple[bytes, int]:

@@ -3,18 +3,25 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """SNMP client: GET, WALK (GETBULK, or GETNEXT under SNMPv1) and SET, on asyncio.
 
-SNMPv3 (USM authentication and privacy) goes through pysnmp 7's v3arch API. SNMPv1/v2c go
-through a lean transport of our own (one UDP socket per client, requests matched by request id
-and source, messages built by ber.py): measured on the 2-core CI machine, pysnmp's v1arch path
-costs about 6 ms of CPU per 18-object GET against about 0.1 ms here, which decides whether a
-nightly capture of thousands of devices takes seconds or minutes. One ``SnmpClient`` lives
-inside one event loop and serves many targets at once. Failures become ``CanonError`` with
+One ``SnmpClient`` lives inside one event loop and serves any number of targets at once: a
+nightly capture of a thousand devices is one client. Failures become ``CanonError`` with
 distinct codes.
+
+SNMPv1/v2c go through an engine of our own rather than pysnmp, because the controller's CPU per
+var-bind decides how long a fleet capture takes (a counter capture moves ~200 var-binds per
+device): through pysnmp that cost ~45 ms of CPU per device even with plain var-binds (cProfile:
+55 % in pyasn1's decoder), here ~4 ms. All v1/v2c requests share one UDP socket per address
+family, messages are built and parsed by ber.py (encoded OIDs cached: every device is asked for
+the same ones), answers are matched by request id and source address, and re-sends/timeouts are
+loop timers rather than a task per request. SNMPv3 (USM authentication and privacy) goes
+through pysnmp 7's v3arch API.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import ipaddress
 import random
 import socket
 import traceback
@@ -44,6 +51,7 @@ PRIV_PROTOCOLS = ("none", "des", "aes", "aes192", "aes256", "aes192c", "aes256c"
 REFUSED_AUTH_PROTOCOLS = ("sha224",)
 
 # SNMP error-status values (RFC 3416)
+TOO_BIG = 1
 NO_SUCH_NAME = 2
 READ_ONLY = 4
 NO_ACCESS = 6
@@ -59,6 +67,9 @@ ERROR_STATUS_NAMES = {
 }
 
 # Error indications pysnmp reports for USM failures (class names in pysnmp.proto.errind).
+# Answers of thousands of devices may arrive while the event loop is busy parsing.
+RECEIVE_BUFFER = 8 * 1024 * 1024
+
 USM_FAILURES = ("UnknownUserName", "WrongDigest", "DecryptionError", "UnsupportedSecurityLevel",
                 "UnknownSecurityName", "UnknownEngineID", "NotInTimeWindow", "AuthenticationError",
                 "AuthenticationFailure")
@@ -234,98 +245,167 @@ def _from_ber(value: Any) -> Any:
     return NO_SUCH if isinstance(value, ber.NoSuch) else value
 
 
-class _CommunityTransport:
-    """SNMPv1/v2c over one UDP socket: requests matched by request id and source address."""
+class _Endpoint(asyncio.DatagramProtocol):
+    """One UDP socket's receiver: completes the waiting request with the same id and source."""
+
+    def __init__(self, pending: Dict[int, Tuple[Tuple[str, int], "asyncio.Future[ber.Message]"]]) -> None:
+        self.pending = pending
+        self.transport: Optional[asyncio.DatagramTransport] = None
+        self.stray = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        try:
+            msg = ber.decode_message(data)
+        except (ber.BerError, ValueError, IndexError):
+            self.stray += 1
+            return
+        waiting = self.pending.get(msg.request_id) if msg.version in (0, 1) else None
+        if waiting is None or waiting[0] != (addr[0], addr[1]) or msg.pdu_type != ber.GET_RESPONSE:
+            self.stray += 1
+            return
+        del self.pending[msg.request_id]
+        if not waiting[1].done():
+            waiting[1].set_result(msg)
+
+    def error_received(self, exc: Exception) -> None:  # ICMP unreachable etc.: the request times out
+        pass
+
+
+class _CommunityEngine:
+    """SNMPv1/v2c for any number of targets at once: one UDP socket per address family, answers
+    matched by request id and source address, re-sends and timeouts as loop timers (no task per
+    request: thousands of requests may be in flight), messages built and parsed by ber.py."""
 
     def __init__(self) -> None:
-        self._sock: Optional[socket.socket] = None
-        self._pending: Dict[int, Tuple[str, int, "asyncio.Future"]] = {}
-        self._next_id = random.randint(0x01000000, 0x3FFFFFFF)
-        self._resolved: Dict[str, str] = {}
-
-    def _open(self) -> socket.socket:
-        if self._sock is None:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            sock.setblocking(False)
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 * 1024 * 1024)
-            except OSError:
-                pass
-            sock.bind(("0.0.0.0", 0))
-            asyncio.get_running_loop().add_reader(sock.fileno(), self._readable)
-            self._sock = sock
-        return self._sock
+        self.pending: Dict[int, Tuple[Tuple[str, int], "asyncio.Future[ber.Message]"]] = {}
+        self.endpoints: Dict[int, _Endpoint] = {}
+        self._addresses: Dict[Tuple[str, int], Tuple[int, Tuple[Any, ...]]] = {}
+        self._next_id = random.randint(0x00100000, 0x3FFFFFFF)
+        self.sent = 0
 
     def close(self) -> None:
-        if self._sock is not None:
-            try:
-                asyncio.get_running_loop().remove_reader(self._sock.fileno())
-            except RuntimeError:
-                pass
-            self._sock.close()
-            self._sock = None
-        for _, _, future in self._pending.values():
+        for endpoint in self.endpoints.values():
+            if endpoint.transport is not None:
+                try:
+                    endpoint.transport.close()
+                except RuntimeError:        # the loop is already closed: the socket goes with it
+                    pass
+        self.endpoints.clear()
+        for _, future in self.pending.values():
             if not future.done():
                 future.cancel()
-        self._pending.clear()
+        self.pending.clear()
 
-    def _readable(self) -> None:
-        while self._sock is not None:
+    async def resolve(self, target: SnmpTarget) -> Tuple[int, Tuple[Any, ...]]:
+        """(address family, socket address); IP literals skip the resolver, names prefer IPv4."""
+        key = (target.host, target.port)
+        found = self._addresses.get(key)
+        if found is None:
             try:
-                data, (src, sport) = self._sock.recvfrom(65535)
-            except (BlockingIOError, InterruptedError, OSError):
-                return
-            try:
-                msg = ber.decode_message(data)
-            except ber.BerError:
-                continue
-            entry = self._pending.get(msg.request_id)
-            if entry is None or entry[0] != src or entry[1] != sport or entry[2].done():
-                continue
-            entry[2].set_result(msg)
-
-    async def resolve(self, host: str) -> str:
-        if host not in self._resolved:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None, family=socket.AF_INET,
-                                                                 type=socket.SOCK_DGRAM)
-            self._resolved[host] = infos[0][4][0]
-        return self._resolved[host]
-
-    async def exchange(self, address: str, port: int, message: bytes, offset: int, timeout: float,
-                       retries: int) -> Optional["ber.Message"]:
-        """Send, re-send on timeout, and return the answer (None when none came)."""
-        sock = self._open()
-        request_id = self._next_id
-        self._next_id = self._next_id + 1 if self._next_id < 0x7FFFFFF0 else 0x01000000
-        message = ber.patch_id(message, offset, request_id)
-        loop = asyncio.get_running_loop()
-        try:
-            for _ in range(retries + 1):
-                future = loop.create_future()
-                self._pending[request_id] = (address, port, future)
-                while True:
-                    try:
-                        sock.sendto(message, (address, port))
-                        break
-                    except (BlockingIOError, InterruptedError):
-                        await asyncio.sleep(0)
-                    except OSError:
-                        return None
+                ip = ipaddress.ip_address(target.host)
+                found = (socket.AF_INET6 if ip.version == 6 else socket.AF_INET, (str(ip), target.port))
+            except ValueError:
                 try:
-                    return await asyncio.wait_for(future, timeout)
-                except asyncio.TimeoutError:
-                    continue
-            return None
+                    infos = await asyncio.get_running_loop().getaddrinfo(target.host, target.port,
+                                                                         type=socket.SOCK_DGRAM)
+                except (OSError, UnicodeError) as exc:
+                    raise CanonError("snmp_no_response", "%s: cannot resolve %s: %s"
+                                     % (target.label, target.host, exc))
+                infos.sort(key=lambda info: info[0] != socket.AF_INET)
+                found = (infos[0][0], tuple(infos[0][4]))
+            self._addresses[key] = found
+        return found
+
+    async def _endpoint(self, family: int) -> _Endpoint:
+        endpoint = self.endpoints.get(family)
+        if endpoint is None:
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            except OSError:
+                pass
+            sock.setblocking(False)
+            sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
+            _, protocol = await asyncio.get_running_loop().create_datagram_endpoint(
+                lambda: _Endpoint(self.pending), sock=sock)
+            endpoint = self.endpoints[family] = protocol  # type: ignore[assignment]
+        return endpoint
+
+    def _request_id(self) -> int:
+        while True:
+            self._next_id = (self._next_id + 1) & 0x7FFFFFFF or 1
+            if self._next_id not in self.pending:
+                return self._next_id
+
+    async def exchange(self, target: SnmpTarget, pdu_type: int, var_binds: Sequence[Tuple[str, bytes]],
+                       non_repeaters: int = 0, max_repetitions: int = 0) -> "ber.Message":
+        """One request, re-sent ``retries`` times ``timeout`` seconds apart; the answer, or
+        CanonError('snmp_no_response'). A late answer to an earlier send counts (same id)."""
+        creds = target.credentials
+        family, address = await self.resolve(target)
+        endpoint = await self._endpoint(family)
+        request_id = self._request_id()
+        template, offset = ber.request_template(0 if creds.version == "1" else 1,
+                                                (creds.community or "").encode("utf-8"), pdu_type,
+                                                tuple(var_binds), non_repeaters, max_repetitions)
+        data = ber.patch_id(template, offset, request_id)
+        loop = asyncio.get_running_loop()
+        future: "asyncio.Future[ber.Message]" = loop.create_future()
+        transport = endpoint.transport
+        sends_left = max(0, target.retries) + 1
+        timer: Optional[asyncio.TimerHandle] = None
+
+        def send() -> None:
+            nonlocal sends_left, timer
+            sends_left -= 1
+            self.sent += 1
+            try:
+                transport.sendto(data, address)  # type: ignore[union-attr]
+            except OSError:
+                pass                              # unroutable: counts as no answer
+            timer = loop.call_later(target.timeout, expire)
+
+        def expire() -> None:
+            if future.done():
+                return
+            if sends_left > 0:
+                send()
+            else:
+                future.set_exception(CanonError(
+                    "snmp_no_response", "%s did not answer (timeout %ss, %d retries)"
+                    % (target.label, target.timeout, target.retries)))
+
+        self.pending[request_id] = ((address[0], address[1]), future)
+        send()
+        try:
+            return await future
         finally:
-            self._pending.pop(request_id, None)
+            if timer is not None:
+                timer.cancel()
+            self.pending.pop(request_id, None)
+
+
+@functools.lru_cache(maxsize=65536)
+def _arcs(dotted: str) -> Tuple[int, ...]:
+    """oid_tuple, cached: a capture of many devices meets the same answer OIDs over and over."""
+    return oid_tuple(dotted)
+
+
+_PDU_TYPES = {"get": ber.GET_REQUEST, "next": ber.GET_NEXT_REQUEST, "bulk": ber.GET_BULK_REQUEST,
+              "set": ber.SET_REQUEST}
+_NULL = ber.null()
 
 
 class SnmpClient:
-    """SNMP access for one event loop. Use ``async with SnmpClient() as client``."""
+    """SNMP access for one event loop and any number of targets: a whole fleet capture uses one
+    client. Use ``async with SnmpClient() as client``."""
 
     def __init__(self) -> None:
         require_pysnmp()
-        self._community = _CommunityTransport()
+        self._community = _CommunityEngine()
         self._engine = None
         self._v3_transports: Dict[Tuple[str, int, float, int], Any] = {}
 
@@ -341,6 +421,14 @@ class SnmpClient:
             self._engine.close_dispatcher()
             self._engine = None
 
+    @property
+    def community_stats(self) -> Dict[str, int]:
+        """SNMPv1/v2c traffic so far: datagrams sent (re-sends included), answers ignored as stray
+        or malformed, UDP sockets open."""
+        engine = self._community
+        return {"sent": engine.sent, "stray": sum(e.stray for e in engine.endpoints.values()),
+                "sockets": len(engine.endpoints)}
+
     # ----------------------------------------------------------------- plumbing ----------
     async def _request(self, kind: str, target: SnmpTarget, var_binds: Sequence[Tuple[str, Any]],
                        non_repeaters: int = 0, max_repetitions: int = 25) -> Tuple[int, int, List[Tuple[str, Any]]]:
@@ -349,20 +437,9 @@ class SnmpClient:
         creds.validate()
         if creds.version == "3":
             return await self._request_v3(kind, target, var_binds, non_repeaters, max_repetitions)
-        try:
-            address = await self._community.resolve(target.host)
-        except (OSError, UnicodeError) as exc:
-            raise CanonError("snmp_no_response", "%s: cannot resolve %s: %s" % (target.label, target.host, exc))
-        pdu_type = {"get": ber.GET_REQUEST, "next": ber.GET_NEXT_REQUEST, "bulk": ber.GET_BULK_REQUEST,
-                    "set": ber.SET_REQUEST}[kind]
-        encoded = [(o, v.ber() if isinstance(v, Typed) else ber.null()) for o, v in var_binds]
-        message, offset = ber.request(0 if creds.version == "1" else 1, (creds.community or "").encode("utf-8"),
-                                      pdu_type, 0, encoded, non_repeaters, max_repetitions)
-        answer = await self._community.exchange(address, target.port, message, offset, target.timeout,
-                                                target.retries)
-        if answer is None:
-            raise CanonError("snmp_no_response", "%s did not answer (timeout %ss, %d retries)"
-                             % (target.label, target.timeout, target.retries))
+        encoded = [(o, v.ber() if isinstance(v, Typed) else _NULL) for o, v in var_binds]
+        answer = await self._community.exchange(target, _PDU_TYPES[kind], encoded, non_repeaters,
+                                                max_repetitions)
         return answer.error_status, answer.error_index, [(o, _from_ber(v)) for o, v in answer.var_binds]
 
     async def _request_v3(self, kind: str, target: SnmpTarget, var_binds: Sequence[Tuple[str, Any]],
@@ -409,7 +486,11 @@ class SnmpClient:
         if name == "RequestTimedOut" or "timed out" in text.lower() or "no snmp response" in text.lower():
             return CanonError("snmp_no_response", "%s did not answer (timeout %ss, %d retries)"
                               % (target.label, target.timeout, target.retries))
-        if "ciphering services not available" in text.lower():
+        # pysnmp words a device's usmStatsDecryptionErrors report (wrong privacy password or key
+        # extension) "Ciphering services not available or ciphertext is broken": only a failure
+        # to encrypt our own request means the controller lacks the cipher.
+        if name == "EncryptionError" or (name not in USM_FAILURES
+                                         and text.lower() == "ciphering services not available"):
             return CanonError("snmp_crypto_unavailable")
         if name in USM_FAILURES or any(k in text for k in ("digest", "Unknown USM user", "decrypt",
                                                              "security level", "time window")):
@@ -449,20 +530,26 @@ class SnmpClient:
                            max_rows: int = 100000, max_repetitions: int = 25) -> Dict[tuple, Dict[str, Any]]:
         """Walk several table columns side by side: {index tuple: {column name: value}}.
 
-        GETBULK for v2c/v3; GETNEXT with all columns in one PDU for v1 (a column that runs off the
-        end of the device's MIB answers noSuchName and is dropped by its error index).
+        GETBULK for v2c/v3 (a tooBig answer is asked again with half the repetitions); GETNEXT
+        with all columns in one PDU for v1 (a column that runs off the end of the device's MIB
+        answers noSuchName and is dropped by its error index).
         """
-        roots = {name: oid_tuple(col) for name, col in columns.items()}
-        cursor = {name: root for name, root in roots.items()}
+        roots = {name: _arcs(oid_str(col)) for name, col in columns.items()}
+        cursor = dict(roots)                                   # column -> last OID seen, as arcs
+        asked = {name: oid_str(col) for name, col in columns.items()}   # the same, dotted
         rows: Dict[tuple, Dict[str, Any]] = {}
         bulk = target.credentials.version != "1"
+        reps_cap = max(1, max_repetitions)
         seen = 0
         while cursor and seen < max_rows:
             names = list(cursor)
-            var_binds = [(oid_str(cursor[n]), None) for n in names]
+            var_binds = [(asked[n], None) for n in names]
             if bulk:
-                reps = max(1, min(max_repetitions, 60 // max(1, len(names))))
+                reps = max(1, min(reps_cap, 60 // max(1, len(names))))
                 status, index, result = await self._request("bulk", target, var_binds, 0, reps)
+                if status == TOO_BIG and reps > 1:
+                    reps_cap = max(1, reps // 2)
+                    continue
             else:
                 status, index, result = await self._request("next", target, var_binds)
             if status == NO_SUCH_NAME and 1 <= index <= len(names):
@@ -474,18 +561,20 @@ class SnmpClient:
             if not result:
                 break
             progressed = False
+            width = len(names)
             # GETBULK answers are laid out row by row: names[0], names[1], ..., then the next round
             for i, (name, value) in enumerate(result):
-                col = names[i % len(names)]
+                col = names[i % width]
                 if col not in cursor:
                     continue
-                got = oid_tuple(name)
+                got = _arcs(name)
                 root = roots[col]
                 if value is NO_SUCH or got[:len(root)] != root or got <= cursor[col]:
                     del cursor[col]
                     continue
                 rows.setdefault(got[len(root):], {})[col] = value
                 cursor[col] = got
+                asked[col] = name
                 progressed = True
                 seen += 1
             if not progressed:

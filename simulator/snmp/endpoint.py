@@ -14,7 +14,7 @@ from ..mib import Mib
 
 # Authentication and privacy protocol names used across the simulator (spec files, manifest).
 AUTH_PROTOCOLS = ("none", "md5", "sha", "sha224", "sha256", "sha384", "sha512")
-PRIV_PROTOCOLS = ("none", "des", "aes", "aes192", "aes256")
+PRIV_PROTOCOLS = ("none", "des", "aes", "aes192", "aes256", "aes192c", "aes256c")
 
 
 @dataclass

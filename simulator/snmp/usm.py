@@ -1,13 +1,18 @@
 """SNMPv3 User-based Security Model for the simulator's agent (authoritative side).
 
 RFC 3414 (USM, HMAC-MD5-96/HMAC-SHA-96, DES-CBC), RFC 3826 (AES-128-CFB), RFC 7860
-(HMAC-SHA-2). AES-192/256 follow the key extension pysnmp 7.1.30 uses for
-``USM_PRIV_CFB192_AES`` / ``USM_PRIV_CFB256_AES`` (its ``AbstractAesReeder``, from
-draft-reeder-snmpv3-usm-3desede: repeat password-to-key on the localized key and
-append), the "Cisco" variant; net-snmp 5.9 calls it ``-x AES192C`` / ``-x AES256C``.
-Its ``-x AES-192`` / ``-x AES-256`` and pysnmp's ``*_BLUMENTHAL`` extend differently, so
-they only interoperate when the auth hash yields enough bytes by itself (SHA-256 and
-up for AES-256, SHA-224 and up for AES-192): then no extension happens at all.
+(HMAC-SHA-2), and AES-192/256-CFB in both key-extension variants found on devices and in
+managers, named as the collection's client names them:
+
+* ``aes192`` / ``aes256``: draft-blumenthal-aes-usm-04 §3.1.2.1, the localized key is extended
+  with hashes of itself (net-snmp ``-x AES192`` / ``-x AES256``, pysnmp
+  ``USM_PRIV_CFB192_AES_BLUMENTHAL`` / ``USM_PRIV_CFB256_AES_BLUMENTHAL``);
+* ``aes192c`` / ``aes256c``: draft-reeder-snmpv3-usm-3desede, password-to-key and localization
+  are run again on the localized key (the "Cisco" variant: net-snmp ``-x AES192C`` /
+  ``-x AES256C``, pysnmp ``USM_PRIV_CFB192_AES`` / ``USM_PRIV_CFB256_AES``).
+
+The two only differ when the auth hash is shorter than the AES key (MD5 and SHA-1 always,
+SHA-224 for AES-256): with longer hashes the key is simply cut and both names interoperate.
 
 Ciphers come from ``cryptography``; HMAC from ``hmac.digest`` (OpenSSL one-shot).
 """
@@ -73,6 +78,11 @@ class AuthAlgorithm(NamedTuple):
 class PrivAlgorithm(NamedTuple):
     cipher: str         # 'des' or 'aes'
     key_len: int        # localized key bytes used (DES: 8 key + 8 pre-IV)
+    extension: str = ""  # how a localized key shorter than key_len grows: 'blumenthal' or 'reeder'
+
+
+BLUMENTHAL = "blumenthal"
+REEDER = "reeder"
 
 
 AUTH_ALGORITHMS: Dict[str, AuthAlgorithm] = {
@@ -86,13 +96,15 @@ AUTH_ALGORITHMS: Dict[str, AuthAlgorithm] = {
 PRIV_ALGORITHMS: Dict[str, PrivAlgorithm] = {
     "des": PrivAlgorithm("des", 16),        # RFC 3414 §8 CBC-DES
     "aes": PrivAlgorithm("aes", 16),        # RFC 3826 CFB128-AES-128
-    "aes192": PrivAlgorithm("aes", 24),     # Reeder key extension (pysnmp USM_PRIV_CFB192_AES)
-    "aes256": PrivAlgorithm("aes", 32),     # Reeder key extension (pysnmp USM_PRIV_CFB256_AES)
+    "aes192": PrivAlgorithm("aes", 24, BLUMENTHAL),   # net-snmp AES192, pysnmp *_AES_BLUMENTHAL
+    "aes256": PrivAlgorithm("aes", 32, BLUMENTHAL),
+    "aes192c": PrivAlgorithm("aes", 24, REEDER),      # net-snmp AES192C, pysnmp USM_PRIV_CFB192_AES
+    "aes256c": PrivAlgorithm("aes", 32, REEDER),
 }
 _AUTH_ALIASES = {"sha1": "sha", "sha-1": "sha", "sha-224": "sha224", "sha-256": "sha256",
                  "sha-384": "sha384", "sha-512": "sha512", "": "none"}
 _PRIV_ALIASES = {"aes128": "aes", "aes-128": "aes", "aes-192": "aes192", "aes-256": "aes256",
-                 "": "none"}
+                 "aes-192-c": "aes192c", "aes-256-c": "aes256c", "": "none"}
 
 # Canon devices refuse SHA-224 users; the device model relies on the agent refusing them.
 UNSUPPORTED_AUTH = frozenset({"sha224"})
@@ -160,11 +172,16 @@ def localized_priv_key(auth: str, priv: str, password: bytes, engine_id: bytes) 
     """Localized privacy key, cut or extended to what the cipher needs. The privacy
     password is hashed with the *auth* protocol's hash (RFC 3414 §11.2)."""
     h = AUTH_ALGORITHMS[auth].hash_name
-    need = PRIV_ALGORITHMS[priv].key_len
+    algorithm = PRIV_ALGORITHMS[priv]
     key = localize_key(password_to_key(password, h), engine_id, h)
-    while len(key) < need:  # Reeder extension, as pysnmp's AbstractAesReeder.localize_key
-        key += localize_key(password_to_key(key, h), engine_id, h)
-    return key[:need]
+    while len(key) < algorithm.key_len:
+        if algorithm.extension == BLUMENTHAL:
+            # draft-blumenthal-aes-usm-04 §3.1.2.1: Kul || H(Kul) || H(Kul || H(Kul)) ...
+            key += hashlib.new(h, key).digest()
+        else:
+            # draft-reeder-snmpv3-usm-3desede: Kul || localize(password_to_key(Kul)) ...
+            key += localize_key(password_to_key(key, h), engine_id, h)
+    return key[:algorithm.key_len]
 
 
 class DecryptionError(Exception):

@@ -14,9 +14,11 @@ from pysnmp.hlapi.v1arch import asyncio as v1arch
 from pysnmp.hlapi.v3arch.asyncio import (USM_AUTH_HMAC96_MD5, USM_AUTH_HMAC96_SHA, USM_AUTH_HMAC192_SHA256,
                                          USM_AUTH_HMAC256_SHA384, USM_AUTH_HMAC384_SHA512,
                                          USM_PRIV_CBC56_DES, USM_PRIV_CFB128_AES, USM_PRIV_CFB192_AES,
-                                         USM_PRIV_CFB256_AES, USM_PRIV_NONE, CommunityData, ContextData,
-                                         ObjectIdentity, ObjectType, SnmpEngine, UdpTransportTarget,
-                                         UsmUserData, bulk_walk_cmd, get_cmd, next_cmd, set_cmd)
+                                         USM_PRIV_CFB192_AES_BLUMENTHAL, USM_PRIV_CFB256_AES,
+                                         USM_PRIV_CFB256_AES_BLUMENTHAL, USM_PRIV_NONE, CommunityData,
+                                         ContextData, ObjectIdentity, ObjectType, SnmpEngine,
+                                         UdpTransportTarget, UsmUserData, bulk_walk_cmd, get_cmd, next_cmd,
+                                         set_cmd)
 from pysnmp.proto import api, errind, rfc1902
 from pysnmp.proto.rfc1902 import ObjectName
 from pyasn1.type.univ import Null
@@ -33,8 +35,10 @@ from tests.unit.simulator.snmp_fakes import (BIG_ARC, COUNTERS, HR_PRINTER_STATU
 MAIN, V1_ONLY, NO_V3, TOGGLE = "127.77.0.1", "127.77.0.2", "127.77.0.3", "127.77.0.4"
 AUTHS = {"md5": USM_AUTH_HMAC96_MD5, "sha": USM_AUTH_HMAC96_SHA, "sha256": USM_AUTH_HMAC192_SHA256,
          "sha384": USM_AUTH_HMAC256_SHA384, "sha512": USM_AUTH_HMAC384_SHA512}
+# the simulator's names mean what the collection's client means (plugins/module_utils/snmp.py)
 PRIVS = {"none": USM_PRIV_NONE, "des": USM_PRIV_CBC56_DES, "aes": USM_PRIV_CFB128_AES,
-         "aes192": USM_PRIV_CFB192_AES, "aes256": USM_PRIV_CFB256_AES}
+         "aes192": USM_PRIV_CFB192_AES_BLUMENTHAL, "aes256": USM_PRIV_CFB256_AES_BLUMENTHAL,
+         "aes192c": USM_PRIV_CFB192_AES, "aes256c": USM_PRIV_CFB256_AES}
 AUTH_PASS, PRIV_PASS = "authpass123", "privpass123"
 
 
@@ -277,7 +281,7 @@ def test_v3_auth_and_priv_protocols(fleet, main_ep, auth):
 
 def test_v3_set_respects_user_access(fleet, main_ep):
     rw = UsmUserData("sha512_aes256", AUTH_PASS, PRIV_PASS, authProtocol=USM_AUTH_HMAC384_SHA512,
-                     privProtocol=USM_PRIV_CFB256_AES)
+                     privProtocol=USM_PRIV_CFB256_AES_BLUMENTHAL)
     ei, es, ex, _ = v3arch_set(fleet.port, MAIN, rw, (SYS_NAME, rfc1902.OctetString("renamed")))
     assert ei is None and int(es) == 0 and main_ep.mib.get(SYS_NAME).value == b"renamed"
     ro = UsmUserData("reader", AUTH_PASS, PRIV_PASS, authProtocol=USM_AUTH_HMAC192_SHA256,

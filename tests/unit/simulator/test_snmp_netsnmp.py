@@ -23,7 +23,9 @@ USERS = [
     UsmUser("canon256", "sha256", "authpass123", "aes", "privpass123", "rw"),
     UsmUser("canon512", "sha512", "authpass512", "aes256", "privpass512", "ro"),
     UsmUser("legacy", "md5", "authpass123", "des", "privpass123", "ro"),
-    UsmUser("cisco", "sha", "authpass123", "aes256", "privpass123", "ro"),
+    UsmUser("cisco", "sha", "authpass123", "aes256c", "privpass123", "ro"),
+    UsmUser("blumenthal", "sha", "authpass123", "aes256", "privpass123", "ro"),
+    UsmUser("blumenthal192", "md5", "authpass123", "aes192", "privpass123", "ro"),
 ]
 
 
@@ -104,7 +106,9 @@ def test_v2c_bulkwalk_get_and_set(agent):
     ("canon256", "SHA-256", "authpass123", "AES", "privpass123"),
     ("canon512", "SHA-512", "authpass512", "AES-256", "privpass512"),
     ("legacy", "MD5", "authpass123", "DES", "privpass123"),
-    ("cisco", "SHA", "authpass123", "AES256C", "privpass123"),   # key extension as pysnmp (Reeder)
+    ("cisco", "SHA", "authpass123", "AES256C", "privpass123"),   # Reeder key extension (aes256c)
+    ("blumenthal", "SHA", "authpass123", "AES256", "privpass123"),   # Blumenthal key extension (aes256)
+    ("blumenthal192", "MD5", "authpass123", "AES192", "privpass123"),
 ])
 def test_v3_auth_priv(agent, user, auth, auth_pass, priv, priv_pass):
     options = ["-v3", "-l", "authPriv", "-u", user, "-a", auth, "-A", auth_pass, "-x", priv, "-X", priv_pass]

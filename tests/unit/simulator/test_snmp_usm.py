@@ -1,8 +1,11 @@
 """SNMPv3 USM of the simulator's agent: key localization known answers, cross-checks
-against pysnmp's own implementation, crypto interop, and the RFC 3414 §3.2 checks."""
+against pysnmp's own implementation, crypto interop, both AES-192/256 key extensions
+round-tripped with the collection's SnmpClient, and the RFC 3414 §3.2 checks."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 
 import pytest
@@ -14,10 +17,13 @@ from pysnmp.proto.secmod.rfc3414.priv import des
 from pysnmp.proto.secmod.rfc3826.priv import aes
 from pysnmp.proto.secmod.rfc7860.auth import hmacsha2
 
+from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.snmp import (SnmpClient, SnmpCredentials,
+                                                                           SnmpTarget)
 from simulator.snmp import ber, usm
 from simulator.snmp.agent import SnmpAgent
 from simulator.snmp.endpoint import AUTH_PROTOCOLS, PRIV_PROTOCOLS, UsmUser
-from tests.unit.simulator.snmp_fakes import FakeEndpoint, v3_request
+from tests.unit.simulator.snmp_fakes import SYS_DESCR, AgentThread, FakeEndpoint, v3_request
 
 RFC_ENGINE_ID = bytes.fromhex("000000000000000000000002")
 
@@ -26,7 +32,11 @@ PYSNMP_AUTH = {
     "sha224": pysnmp_config.USM_AUTH_HMAC128_SHA224, "sha256": pysnmp_config.USM_AUTH_HMAC192_SHA256,
     "sha384": pysnmp_config.USM_AUTH_HMAC256_SHA384, "sha512": pysnmp_config.USM_AUTH_HMAC384_SHA512,
 }
-PYSNMP_PRIV = {"des": des.Des(), "aes": aes.Aes(), "aes192": aes192.Aes192(), "aes256": aes256.Aes256()}
+# The simulator's names mean what the collection's client means (plugins/module_utils/snmp.py):
+# aes192/aes256 = draft-blumenthal key extension, aes192c/aes256c = Reeder ("Cisco").
+PYSNMP_PRIV = {"des": des.Des(), "aes": aes.Aes(), "aes192": aes192.AesBlumenthal192(),
+               "aes256": aes256.AesBlumenthal256(), "aes192c": aes192.Aes192(), "aes256c": aes256.Aes256()}
+PRIVS = ["des", "aes", "aes192", "aes256", "aes192c", "aes256c"]
 
 
 def pysnmp_auth_service(name):
@@ -61,7 +71,7 @@ def test_auth_key_localization_matches_pysnmp(auth):
 
 
 @pytest.mark.parametrize("auth", ["md5", "sha", "sha224", "sha256", "sha384", "sha512"])
-@pytest.mark.parametrize("priv", ["des", "aes", "aes192", "aes256"])
+@pytest.mark.parametrize("priv", PRIVS)
 def test_priv_key_localization_matches_pysnmp(auth, priv):
     engine = bytes.fromhex("80000642040a0b0c0d0e0f")
     svc = PYSNMP_PRIV[priv]
@@ -71,15 +81,89 @@ def test_priv_key_localization_matches_pysnmp(auth, priv):
     assert usm.localized_priv_key(auth, priv, b"privpass123", engine) == expected[:need]
 
 
-def test_aes256_with_sha1_uses_reeder_not_blumenthal_extension():
-    """pysnmp's USM_PRIV_CFB256_AES (what our clients use) extends short keys by re-running
-    password-to-key (Reeder); the Blumenthal draft hashes the key instead. They differ."""
+RFC_SHA_KUL = bytes.fromhex("6695febc9288e36282235fc7151f128497b38f3f")   # RFC 3414 A.3.2
+
+
+def test_blumenthal_extension_known_answer_from_the_rfc3414_sha_vector():
+    """draft-blumenthal-aes-usm-04 §3.1.2.1: Kul = Kul || H(Kul) until long enough, then cut.
+    From RFC 3414's own SHA-1 vector ('maplesyrup'), independent of pysnmp."""
+    extension = hashlib.sha1(RFC_SHA_KUL).digest()
+    key = functools.partial(usm.localized_priv_key, "sha", password=b"maplesyrup", engine_id=RFC_ENGINE_ID)
+    assert key(priv="aes256") == RFC_SHA_KUL + extension[:12]
+    assert key(priv="aes192") == RFC_SHA_KUL + extension[:4]
+    assert (RFC_SHA_KUL + extension[:12]).hex() == (
+        "6695febc9288e36282235fc7151f128497b38f3f" + hashlib.sha1(RFC_SHA_KUL).hexdigest()[:24])
+
+
+def test_reeder_extension_known_answer_from_the_rfc3414_sha_vector():
+    """draft-reeder-snmpv3-usm-3desede: Kul = Kul || localize(password_to_key(Kul)) (the
+    RFC 3414 A.2 steps run again with the localized key as the password)."""
+    ku2 = hashlib.sha1((RFC_SHA_KUL * (1048576 // 20 + 1))[:1048576]).digest()
+    extension = hashlib.sha1(ku2 + RFC_ENGINE_ID + ku2).digest()
+    key = functools.partial(usm.localized_priv_key, "sha", password=b"maplesyrup", engine_id=RFC_ENGINE_ID)
+    assert key(priv="aes256c") == RFC_SHA_KUL + extension[:12]
+    assert key(priv="aes192c") == RFC_SHA_KUL + extension[:4]
+
+
+@pytest.mark.parametrize("auth,priv,same", [
+    ("sha", "aes256", False), ("md5", "aes192", False), ("sha", "aes192", False),
+    ("sha224", "aes256", False),        # SHA-224's 28 octets: only AES-192 needs no extension
+    ("sha224", "aes192", True), ("sha256", "aes256", True), ("sha512", "aes256", True),
+])
+def test_the_variants_differ_exactly_when_the_hash_is_shorter_than_the_key(auth, priv, same):
     engine = bytes.fromhex("80000642040a0b0c0d0e0f")
-    ours = usm.localized_priv_key("sha", "aes256", b"privpass123", engine)
-    blumenthal = aes256.AesBlumenthal256()
-    ku = blumenthal.hash_passphrase(PYSNMP_AUTH["sha"], b"privpass123")
-    other = bytes(blumenthal.localize_key(PYSNMP_AUTH["sha"], ku, univ.OctetString(engine)))
-    assert ours[:20] == other[:20] and ours != other
+    blumenthal = usm.localized_priv_key(auth, priv, b"privpass123", engine)
+    reeder = usm.localized_priv_key(auth, priv + "c", b"privpass123", engine)
+    digest_size = hashlib.new(usm.AUTH_ALGORITHMS[auth].hash_name).digest_size
+    assert len(blumenthal) == len(reeder) == usm.PRIV_ALGORITHMS[priv].key_len
+    assert blumenthal[:digest_size] == reeder[:digest_size]
+    assert (blumenthal == reeder) is same
+
+
+def test_net_snmp_style_names_are_aliases():
+    assert [usm.priv_name(n) for n in ("AES-256", "aes-192", "AES-256-C", "aes-192-c", "AES128")] == [
+        "aes256", "aes192", "aes256c", "aes192c", "aes"]
+
+
+# ------------------------------------------------------------------------------ with SnmpClient --
+SIM_ADDRESS = "127.133.1.1"      # this file's share of 127.133.0.0/16
+KEY_EXTENSION_USERS = [UsmUser("%s-%s" % (auth, priv), auth, "authpass123", priv, "privpass123", "ro")
+                       for auth in ("sha", "md5") for priv in ("aes192", "aes256", "aes192c", "aes256c")]
+
+
+@pytest.fixture(scope="module")
+def key_extension_agent():
+    with AgentThread([FakeEndpoint(SIM_ADDRESS, users=KEY_EXTENSION_USERS)]) as agent:
+        yield agent
+
+
+def client_get(agent, user, auth, priv):
+    creds = SnmpCredentials(version="3", user=user, auth_protocol=auth, auth_password="authpass123",
+                            priv_protocol=priv, priv_password="privpass123")
+    target = SnmpTarget(SIM_ADDRESS, agent.port, creds, timeout=1, retries=0)
+    oid = ".".join(map(str, SYS_DESCR))
+
+    async def main():
+        async with SnmpClient() as client:
+            return (await client.get(target, [oid]))[oid]
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("auth", ["sha", "md5"])
+@pytest.mark.parametrize("priv", ["aes192", "aes256", "aes192c", "aes256c"])
+def test_each_key_extension_round_trips_with_the_collections_client(key_extension_agent, auth, priv):
+    """The agent decrypts the client's request and the client decrypts the agent's answer."""
+    assert client_get(key_extension_agent, "%s-%s" % (auth, priv), auth, priv) == b"Canon iR-ADV C5535 /P"
+
+
+@pytest.mark.parametrize("user_priv,client_priv", [("aes256", "aes256c"), ("aes256c", "aes256"),
+                                                   ("aes192", "aes192c"), ("aes192c", "aes192")])
+def test_a_client_with_the_other_key_extension_is_refused(key_extension_agent, user_priv, client_priv):
+    """With SHA-1 the two extensions give different keys: the agent cannot decrypt the request
+    (usmStatsDecryptionErrors report), which the client reports as rejected credentials."""
+    with pytest.raises(CanonError) as err:
+        client_get(key_extension_agent, "sha-%s" % user_priv, "sha", client_priv)
+    assert err.value.error_code == "snmp_auth_failed"
 
 
 def test_password_to_key_is_cached():
@@ -104,8 +188,8 @@ def test_digest_matches_pysnmp(auth):
     assert not keys.verify(signed, offset, signed[offset:offset + keys.digest_len - 1])
 
 
-@pytest.mark.parametrize("priv", ["des", "aes", "aes192", "aes256"])
-@pytest.mark.parametrize("auth", ["md5", "sha512"])
+@pytest.mark.parametrize("priv", PRIVS)
+@pytest.mark.parametrize("auth", ["md5", "sha", "sha512"])
 def test_encryption_interoperates_with_pysnmp(auth, priv):
     keys = usm.UserKeys(UsmUser("u", auth, "authpass123", priv, "privpass123"), b"\x80\x00\x06\x42\x04xyz")
     svc = PYSNMP_PRIV[priv]
