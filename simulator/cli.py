@@ -98,7 +98,8 @@ async def _serve(args) -> int:
         if start_remote_ui is not None:
             extras.append(await start_remote_ui(devices, control))
     if args.manifest:
-        write_manifest(args.manifest, manifest(devices, args.port, url))
+        ca_cert = next((x.ca_cert for x in extras if getattr(x, "ca_cert", None)), None)
+        write_manifest(args.manifest, manifest(devices, args.port, url, ca_cert=ca_cert))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

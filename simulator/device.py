@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from . import counters as counter_model
 from .mib import (COUNTER32, GAUGE32, INTEGER, IP_ADDRESS, NO_ERROR, OBJECT_IDENTIFIER, OCTET_STRING,
@@ -133,6 +133,8 @@ class SimDevice:
         self.mib = Mib()
         self._build_mib(overrides.get("objects", {}))
         self.extensions: Dict[str, Any] = {}   # other subsystems (Remote UI ...) attach state here
+        # called after every boot (end of a restart, power on): settings that wait for a restart apply here
+        self.boot_hooks: List[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ SnmpEndpoint --------
     def engine_time(self) -> int:
@@ -175,6 +177,8 @@ class SimDevice:
         self._uptime_base = 0
         self.asleep = False
         self._refresh_status()
+        for hook in self.boot_hooks:
+            hook()
 
     def uptime_ticks(self) -> int:
         return (self._uptime_base + int((time.monotonic() - self._boot_monotonic) * 100)) & 0xFFFFFFFF

@@ -76,6 +76,7 @@ def build_fleet(count: int = 0, network: str = "127.0.1.0/24", profiles: Optiona
         if address in taken:
             raise FleetError("address %s is used twice" % address)
         dev = SimDevice(address, catalog[profile_id], index=len(devices), seed=seed, overrides=overrides)
+        dev.extensions["spec"] = overrides     # the spec entry, for subsystems (remote_ui, address_book ...)
         state = overrides.get("state") or {}
         if state.get("asleep"):
             dev.set_sleep(True, state.get("reject_snmp"))
@@ -107,10 +108,12 @@ def build_fleet(count: int = 0, network: str = "127.0.1.0/24", profiles: Optiona
     return devices
 
 
-def manifest(devices: List[SimDevice], snmp_port: int, control_url: Optional[str] = None) -> Dict[str, Any]:
+def manifest(devices: List[SimDevice], snmp_port: int, control_url: Optional[str] = None,
+             ca_cert: Optional[str] = None) -> Dict[str, Any]:
     """What tests and demos need to know: addresses, ports, identity and credentials.
 
     Credentials are included on purpose: the simulator is a rehearsal tool, not a real fleet.
+    ``ca_cert`` is the CA file that verifies the Remote UIs' HTTPS certificate.
     """
     out = []
     for d in devices:
@@ -120,6 +123,7 @@ def manifest(devices: List[SimDevice], snmp_port: int, control_url: Optional[str
             "address": d.address,
             "snmp_port": snmp_port,
             "http_ports": d.extensions.get("http_ports", caps.get("http_ports", [])),
+            "remote_ui": d.extensions.get("remote_ui_manifest"),
             "profile": p["id"],
             "vendor": p.get("vendor"),
             "model": p.get("model"),
@@ -136,7 +140,7 @@ def manifest(devices: List[SimDevice], snmp_port: int, control_url: Optional[str
             "capabilities": caps,
             "counters": {str(k): v for k, v in d.counters.values().items()} if p.get("printer") else {},
         })
-    return {"snmp_port": snmp_port, "control_url": control_url, "devices": out}
+    return {"snmp_port": snmp_port, "control_url": control_url, "ca_cert": ca_cert, "devices": out}
 
 
 def write_manifest(path: str, data: Dict[str, Any]) -> None:

@@ -103,6 +103,11 @@ ERROR_CODES: Dict[str, tuple] = {
         "The Remote UI session expired or the page sequence was not followed.",
         None,
     ),
+    "rui_unexpected_response": (
+        "The Remote UI answered with a status or page the collection does not expect.",
+        "The firmware may use other pages than the ones in docs/device-protocols.md; the error "
+        "details name the page and the HTTP status.",
+    ),
     "device_busy": (
         "The device is busy and refused the operation.",
         "Close Settings/Registration or the address list on the control panel, wait for "

@@ -69,11 +69,15 @@ CLASSIC_CONTEXT_COOKIE = "iR"
 CLASSIC_PAGE_TAGS = {"settings": "PGTAG_CONF_ENV_PAP", "address_book": "PGTAG_ADR_USR",
                      "status": "PGTAG_DEV_STAT"}
 CLASSIC_ADDRESS_LIST_QUERY = {"CorePGTAG": "24", "AMOD": "0", "FromTopPage": "1"}
+CLASSIC_PAGE_TAG_FIELD = "CorePGTAG"      # query field of nativetop.cgi naming the page context
+CLASSIC_NATIVETOP_QUERY = {"RUIPNxBundle": ""}   # sent with CorePGTAG=<tag> and the cache buster
+CLASSIC_CACHE_BUSTER_FIELD = "Dummy"      # epoch-ms query value of nativetop.cgi / asublist.cgi
 CLASSIC_TOKEN_FIELD = "Token"             # hidden input on asublist.cgi; required by the POSTs
 CLASSIC_ONE_TOUCH_AID = 11                # AID 1-10 are the address lists, 11 the one-touch buttons
 CLASSIC_LDIF_FIELDS = {"ACLS": "1", "ENC_MODE": "0", "ENC_FILE": "password", "PASSWD": "",
                        "ERR_PG_KIND_FLG": "Adress_Export"}
 CLASSIC_PASSWORD_EXPORT_FIELD = "ADRSEXPPSWDCHK"
+CLASSIC_LIST_ID_FIELD = "AID"             # abook.ldif: address list 1-10 or CLASSIC_ONE_TOUCH_AID
 
 # --- portal MF/LBP ----------------------------------------------------------------------------
 PORTAL_ENDPOINTS: Dict[str, Endpoint] = {
@@ -99,6 +103,11 @@ PORTAL_SESSION_COOKIE = "fusion-http-session-id"
 PORTAL_LANGUAGE_COOKIE = "language"
 PORTAL_TOKEN_FIELD = "iToken"
 PORTAL_LOGIN_SUCCESS_PATH = "/portal_top.html"
+# Fields of the public per-entry address forms (mealstrom RemoteUI.pm): the slot to edit, the
+# destination type (e-mail = PORTAL_ENTRY_TYPE_EMAIL), name (<= 16), address (<= 120), slot to delete.
+PORTAL_ENTRY_FIELDS = {"slot": "i2200", "type": "i2011", "name": "i2021", "email": "i2032",
+                       "delete_slot": "i2210"}
+PORTAL_ENTRY_TYPE_EMAIL = "2"
 
 # --- fields shared by the simulator-defined address-book import/export -------------------------
 # The same names on both flavours; the form is multipart for import, urlencoded for export.

@@ -1,0 +1,929 @@
+# -*- coding: utf-8 -*-
+# Copyright: printfleet.canon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Remote UI (HTTP/HTTPS) sessions for both Canon Remote UI flavours.
+
+Every Remote-UI module (address books now; settings, policy, certificates, MEAP, firmware later)
+talks to a device through ``RemoteUiSession``. Paths, fields, cookies, ports and page markers come
+from ``protocol_table.py``; nothing is spelled here.
+
+Rules this file enforces, because devices punish clients that break them:
+
+* the login is sent once; an authentication failure or a lockout is never retried (devices lock
+  accounts after a few failures);
+* only transient states are retried, with bounded back-off: ``device_busy`` (``busy_retries``) and
+  ``device_starting`` (for ``start_wait`` seconds); an expired session is logged in again once;
+* the classic Remote UI enforces its page order and a ``Referer`` naming the page the browser
+  showed last; both flavours want the current form token on every POST;
+* TLS 1.2 is the minimum unless ``allow_legacy_tls``; ``verify`` is passed on every request;
+* secrets never appear in messages, details or ``repr``.
+
+The documentation twin of the argument spec below is ``plugins/doc_fragments/remote_ui.py``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import ssl
+import time
+import warnings
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from urllib.parse import urljoin, urlsplit
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.printfleet.canon.plugins.module_utils import protocol_table as pt
+from ansible_collections.printfleet.canon.plugins.module_utils.errors import ERROR_CODES, CanonError
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.exceptions import InsecureRequestWarning
+    from urllib3.util.ssl_ import create_urllib3_context
+
+    REQUESTS_IMPORT_ERROR: Optional[str] = None
+except ImportError as _exc:  # pragma: no cover - requests is in requirements.txt
+    requests = None  # type: ignore[assignment]
+    HTTPAdapter = object  # type: ignore[assignment,misc]
+    InsecureRequestWarning = Warning  # type: ignore[assignment,misc]
+    REQUESTS_IMPORT_ERROR = str(_exc)
+
+FLAVOUR_CHOICES: Tuple[str, ...] = ("auto",) + pt.FLAVOURS
+AUTH_METHODS: Tuple[str, ...] = ("system_manager", "user")
+LEGACY_CIPHERS = "DEFAULT:@SECLEVEL=0"   # TLS 1.0 devices sign with SHA-1 / use short keys
+MAX_REDIRECTS = 5
+MAX_MESSAGE = 600                        # characters of device page text kept in an error
+MASK = "********"
+
+# GET chains that open a functional area after login; the last page carries the form token.
+# ``cache_buster`` adds CLASSIC_CACHE_BUSTER_FIELD=<epoch ms> as the classic pages expect.
+AREA_PAGES: Mapping[str, Mapping[str, Tuple[Tuple[str, Mapping[str, str], bool], ...]]] = {
+    "address_book": {
+        pt.CLASSIC: (
+            ("nativetop", dict(pt.CLASSIC_NATIVETOP_QUERY,
+                               **{pt.CLASSIC_PAGE_TAG_FIELD: pt.CLASSIC_PAGE_TAGS["address_book"]}), True),
+            ("address_lists", dict(pt.CLASSIC_ADDRESS_LIST_QUERY), True),
+        ),
+        pt.PORTAL: (("io_page", {}, False),),
+    },
+}
+
+# =============================================================================================
+# Options
+# =============================================================================================
+REMOTE_UI_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
+    "host": {"type": "str", "required": True},
+    "rui_flavour": {"type": "str", "default": "auto", "choices": list(FLAVOUR_CHOICES)},
+    "rui_port": {"type": "int"},
+    "use_https": {"type": "bool", "default": True},
+    "validate_certs": {"type": "bool", "default": True},
+    "ca_path": {"type": "path"},
+    "allow_legacy_tls": {"type": "bool", "default": False},
+    "rui_timeout": {"type": "float", "default": 30.0},
+    "auth_method": {"type": "str", "default": "system_manager", "choices": list(AUTH_METHODS)},
+    "system_manager_id": {"type": "str", "no_log": True,
+                          "fallback": (env_fallback, ["PRINTFLEET_RUI_SYSTEM_MANAGER_ID"])},
+    "system_manager_pin": {"type": "str", "no_log": True,
+                           "fallback": (env_fallback, ["PRINTFLEET_RUI_SYSTEM_MANAGER_PIN"])},
+    "username": {"type": "str", "fallback": (env_fallback, ["PRINTFLEET_RUI_USERNAME"])},
+    "password": {"type": "str", "no_log": True, "fallback": (env_fallback, ["PRINTFLEET_RUI_PASSWORD"])},
+    "busy_retries": {"type": "int", "default": 3},
+    "busy_delay": {"type": "float", "default": 2.0},
+    "start_wait": {"type": "float", "default": 0.0},
+}
+
+
+def remote_ui_argument_spec(**extra: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
+    """The shared Remote UI options plus a module's own (``host`` is the same as the SNMP block's)."""
+    spec = {key: dict(value) for key, value in REMOTE_UI_ARGUMENT_SPEC.items()}
+    spec.update(extra)
+    return spec
+
+
+@dataclass
+class RemoteUiOptions:
+    """How to reach and log in to one device's Remote UI (secrets are left out of ``repr``)."""
+
+    host: str
+    flavour: str = "auto"
+    port: Optional[int] = None
+    use_https: bool = True
+    validate_certs: bool = True
+    ca_path: Optional[str] = None
+    allow_legacy_tls: bool = False
+    timeout: float = 30.0
+    auth_method: str = "system_manager"
+    system_manager_id: Optional[str] = field(default=None, repr=False)
+    system_manager_pin: Optional[str] = field(default=None, repr=False)
+    username: Optional[str] = None
+    password: Optional[str] = field(default=None, repr=False)
+    busy_retries: int = 3
+    busy_delay: float = 2.0
+    start_wait: float = 0.0
+
+    def validate(self) -> None:
+        """Refuse incomplete or contradictory options before any packet is sent."""
+        def bad(text: str) -> CanonError:
+            return CanonError("invalid_argument", text)
+
+        if not self.host or not str(self.host).strip():
+            raise bad("host is required")
+        if self.flavour not in FLAVOUR_CHOICES:
+            raise bad("rui_flavour must be one of %s" % ", ".join(FLAVOUR_CHOICES))
+        if self.port is not None and not 0 < int(self.port) < 65536:
+            raise bad("rui_port must be between 1 and 65535")
+        if self.auth_method not in AUTH_METHODS:
+            raise bad("auth_method must be one of %s" % ", ".join(AUTH_METHODS))
+        if self.auth_method == "system_manager" and (not self.system_manager_id or not self.system_manager_pin):
+            # the factory default (protocol_table.DEFAULT_*) is never assumed: say it explicitly
+            raise bad("auth_method=system_manager needs system_manager_id and system_manager_pin")
+        if self.auth_method == "user" and not self.password:
+            raise bad("auth_method=user needs password (and username on the classic Remote UI)")
+        if self.timeout is None or self.timeout <= 0:
+            raise bad("rui_timeout must be greater than 0")
+        if self.busy_retries < 0 or self.busy_delay < 0 or self.start_wait < 0:
+            raise bad("busy_retries, busy_delay and start_wait must not be negative")
+        if self.ca_path and not os.path.exists(self.ca_path):
+            raise bad("ca_path %s does not exist" % self.ca_path)
+
+    @property
+    def verify(self) -> Union[bool, str]:
+        """The ``verify=`` value of every request: False, True or the CA file/directory."""
+        if not self.validate_certs:
+            return False
+        return self.ca_path or True
+
+    def secrets(self) -> Tuple[str, ...]:
+        """Values that must never appear in a message (longest first, so masking is complete)."""
+        values = {self.system_manager_pin, self.password}
+        if self.auth_method == "system_manager" and len(self.system_manager_id or "") >= 4:
+            values.add(self.system_manager_id)   # the factory ID equals the factory PIN
+        return tuple(sorted((v for v in values if v), key=len, reverse=True))
+
+
+def options_from_params(params: Mapping[str, Any]) -> RemoteUiOptions:
+    """RemoteUiOptions from a module's params (names of ``REMOTE_UI_ARGUMENT_SPEC``), validated."""
+    def value(name: str) -> Any:
+        found = params.get(name)
+        return REMOTE_UI_ARGUMENT_SPEC[name].get("default") if found is None else found
+
+    options = RemoteUiOptions(
+        host=params.get("host") or "",
+        flavour=value("rui_flavour"),
+        port=params.get("rui_port"),
+        use_https=bool(value("use_https")),
+        validate_certs=bool(value("validate_certs")),
+        ca_path=params.get("ca_path"),
+        allow_legacy_tls=bool(value("allow_legacy_tls")),
+        timeout=float(value("rui_timeout")),
+        auth_method=value("auth_method"),
+        system_manager_id=params.get("system_manager_id"),
+        system_manager_pin=params.get("system_manager_pin"),
+        username=params.get("username"),
+        password=params.get("password"),
+        busy_retries=int(value("busy_retries")),
+        busy_delay=float(value("busy_delay")),
+        start_wait=float(value("start_wait")),
+    )
+    options.validate()
+    return options
+
+
+# =============================================================================================
+# Pages
+# =============================================================================================
+class _HtmlScan(HTMLParser):
+    """One pass over a page: form inputs, visible text and table rows."""
+
+    _BLOCK_TAGS = frozenset({"br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "title", "table"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.inputs: Dict[str, str] = {}
+        self.text: List[str] = []
+        self.rows: List[Tuple[Dict[str, str], List[Tuple[str, str]]]] = []
+        self._skip = 0
+        self._row: Optional[Tuple[Dict[str, str], List[Tuple[str, str]]]] = None
+        self._cell: Optional[Tuple[str, List[str]]] = None
+
+    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
+        attributes = {name: (val or "") for name, val in attrs}
+        if tag == "input" and attributes.get("name"):
+            self.inputs[attributes["name"]] = attributes.get("value", "")
+        elif tag in ("script", "style"):
+            self._skip += 1
+        elif tag == "tr":
+            self._close_row()
+            self._row = (attributes, [])
+        elif tag in ("td", "th") and self._row is not None:
+            self._close_cell()
+            self._cell = (tag, [])
+        if tag in self._BLOCK_TAGS:
+            self.text.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in ("td", "th"):
+            self._close_cell()
+        elif tag == "tr":
+            self._close_row()
+        if tag in self._BLOCK_TAGS:
+            self.text.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell[1].append(data)
+
+    def _close_cell(self) -> None:
+        if self._cell is not None and self._row is not None:
+            self._row[1].append((self._cell[0], " ".join("".join(self._cell[1]).split())))
+        self._cell = None
+
+    def _close_row(self) -> None:
+        self._close_cell()
+        if self._row is not None:
+            self.rows.append(self._row)
+        self._row = None
+
+    def close(self) -> None:
+        super().close()
+        self._close_row()
+
+
+@dataclass
+class Page:
+    """One Remote UI answer (after redirects): where it came from and what it holds."""
+
+    name: str
+    method: str
+    url: str
+    status: int
+    content_type: str
+    content: bytes
+    encoding: Optional[str] = None
+    cookies: Tuple[str, ...] = ()
+    redirected: bool = False
+    _scan: Optional[_HtmlScan] = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.encoding or "utf-8", "replace")
+
+    @property
+    def is_html(self) -> bool:
+        if "html" in self.content_type.lower():
+            return True
+        head = self.content[:256].lstrip().lower()
+        return not self.content_type and (head.startswith(b"<!doctype html") or head.startswith(b"<html"))
+
+    def _scanned(self) -> _HtmlScan:
+        if self._scan is None:
+            scan = _HtmlScan()
+            scan.feed(self.text)
+            scan.close()
+            self._scan = scan
+        return self._scan
+
+    @property
+    def fields(self) -> Dict[str, str]:
+        """``<input name=... value=...>`` of the page (hidden form tokens among them)."""
+        return dict(self._scanned().inputs) if self.is_html else {}
+
+    @property
+    def visible_text(self) -> str:
+        return " ".join("".join(self._scanned().text).split()) if self.is_html else ""
+
+    @property
+    def rows(self) -> List[Tuple[Dict[str, str], List[Tuple[str, str]]]]:
+        """Table rows as (tr attributes, [(cell tag, cell text), ...])."""
+        return list(self._scanned().rows) if self.is_html else []
+
+
+def find_marker(page: Page) -> Optional[Tuple[str, str]]:
+    """(error code, device sentence and what follows) of the first PAGE_MARKERS text on a page."""
+    if not page.is_html:
+        return None
+    text = page.visible_text
+    lowered = text.lower()
+    for marker, code in pt.PAGE_MARKERS:
+        position = lowered.find(marker)
+        if position >= 0:
+            return code, text[position:position + MAX_MESSAGE]
+    return None
+
+
+def identify_flavour(page: Page) -> Optional[str]:
+    """Which Remote UI answered ``GET /``: by the cookies it sets, then by the login form it shows."""
+    cookies = set(page.cookies)
+    if pt.PORTAL_SESSION_COOKIE in cookies or pt.PORTAL_LANGUAGE_COOKIE in cookies:
+        return pt.PORTAL
+    if pt.CLASSIC_SESSION_COOKIE in cookies or pt.CLASSIC_CONTEXT_COOKIE in cookies:
+        return pt.CLASSIC
+    if not page.is_html:
+        return None
+    body = page.text
+    if pt.PORTAL_ENDPOINTS["login"].path in body or pt.PORTAL_TOKEN_FIELD in page.fields:
+        return pt.PORTAL
+    if (pt.CLASSIC_LOGIN_FIELDS["id"] in page.fields or pt.CLASSIC_ENDPOINTS["indicate"].path in body
+            or pt.CLASSIC_ENDPOINTS["nativetop"].path in body):
+        return pt.CLASSIC
+    return None
+
+
+# =============================================================================================
+# Transport
+# =============================================================================================
+def build_ssl_context(allow_legacy_tls: bool, verify: bool = True) -> ssl.SSLContext:
+    """TLS 1.2+ by default; TLS 1.0+ at OpenSSL security level 0 when legacy devices are allowed.
+
+    ``verify`` must match the session's ``verify=`` (urllib3 cannot switch a hostname-checking
+    context to CERT_NONE); the CA itself comes with each request.
+    """
+    cert_reqs = ssl.CERT_REQUIRED if verify else ssl.CERT_NONE
+    if not allow_legacy_tls:
+        return create_urllib3_context(ssl_minimum_version=ssl.TLSVersion.TLSv1_2, cert_reqs=cert_reqs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return create_urllib3_context(ssl_minimum_version=ssl.TLSVersion.TLSv1, ciphers=LEGACY_CIPHERS,
+                                      cert_reqs=cert_reqs)
+
+
+class TlsAdapter(HTTPAdapter):  # type: ignore[misc,valid-type]
+    """An HTTPAdapter whose pools use our SSLContext (minimum version, cipher level)."""
+
+    def __init__(self, ssl_context: ssl.SSLContext, **kwargs: Any) -> None:
+        self._ssl_context = ssl_context
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
+        pool_kwargs["ssl_context"] = self._ssl_context
+        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
+
+
+def _exception_chain(exc: BaseException) -> List[BaseException]:
+    """The exception, its causes/contexts and wrapped reasons (urllib3 nests them deeply)."""
+    seen: List[BaseException] = []
+    stack: List[Any] = [exc]
+    while stack and len(seen) < 20:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or any(item is known for known in seen):
+            continue
+        seen.append(item)
+        stack.extend([item.__cause__, item.__context__, getattr(item, "reason", None)])
+        stack.extend(arg for arg in item.args if isinstance(arg, BaseException))
+    return seen
+
+
+def _is_cert_failure(chain: Sequence[BaseException]) -> bool:
+    for item in chain:
+        if isinstance(item, ssl.SSLCertVerificationError) or type(item).__name__ == "CertificateError":
+            return True
+        if "CERTIFICATE_VERIFY_FAILED" in str(item) or "doesn't match" in str(item):
+            return True
+    return False
+
+
+def legacy_tls_version(host: str, port: int, timeout: float) -> Optional[str]:
+    """The TLS version (e.g. 'TLSv1') a server accepts when offered only TLS 1.0/1.1, else None.
+
+    Called after a TLS 1.2+ handshake failed, to tell a legacy-only device from other failures.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        try:
+            context.minimum_version = ssl.TLSVersion.TLSv1
+            context.maximum_version = ssl.TLSVersion.TLSv1_1
+            context.set_ciphers(LEGACY_CIPHERS)
+        except (ValueError, ssl.SSLError):
+            return None
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            with context.wrap_socket(raw, server_hostname=host) as tls:
+                return tls.version()
+    except (OSError, ValueError):
+        return None
+
+
+def _url_host(host: str) -> str:
+    try:
+        return "[%s]" % host if ipaddress.ip_address(host).version == 6 else host
+    except ValueError:
+        return host
+
+
+def _epoch_ms() -> str:
+    return str(int(time.time() * 1000))
+
+
+class _TransientLoginError(Exception):
+    """The login POST met a busy or starting device (internal: the login is tried again)."""
+
+    def __init__(self, error: CanonError) -> None:
+        super().__init__(error.error_code)
+        self.error = error
+
+
+# =============================================================================================
+# Session
+# =============================================================================================
+class RemoteUiSession:
+    """A logged-in conversation with one device's Remote UI.
+
+    Use as a context manager (``with RemoteUiSession(options) as rui:``): entering logs in,
+    leaving logs out. ``get_page``/``post_form``/``post_multipart`` take endpoint names of the
+    protocol table for the session's flavour. ``request_count`` counts HTTP exchanges (tests,
+    measurements).
+    """
+
+    def __init__(self, options: RemoteUiOptions, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if REQUESTS_IMPORT_ERROR is not None:
+            raise CanonError("missing_dependency", "the Remote UI client needs the Python package 'requests'")
+        options.validate()
+        self.options = options
+        self._sleep = sleep
+        self._clock = clock
+        self._http = requests.Session()
+        self._http.trust_env = False          # verify/proxies come from the options only
+        self._http.headers["User-Agent"] = "printfleet.canon remote_ui"
+        self._http.mount("https://", TlsAdapter(build_ssl_context(options.allow_legacy_tls, bool(options.verify))))
+        self._scheme = "https" if options.use_https else "http"
+        self._flavour: Optional[str] = None if options.flavour == "auto" else options.flavour
+        self._port: Optional[int] = None
+        self._last_page: Optional[str] = None
+        self._token: Optional[str] = None
+        self._area: Optional[str] = None
+        self._logged_in = False
+        self._top_loaded = False
+        self._login_error: Optional[CanonError] = None
+        self._login_posts = 0
+        self._relogins = 0
+        self.request_count = 0
+
+    # ------------------------------------------------------------------ properties --------
+    @property
+    def flavour(self) -> Optional[str]:
+        return self._flavour
+
+    @property
+    def port(self) -> Optional[int]:
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        if self._port is None:
+            raise CanonError("rui_unreachable", "the Remote UI port is not known yet (call connect or login)")
+        return "%s://%s:%d" % (self._scheme, _url_host(self.options.host), self._port)
+
+    @property
+    def logged_in(self) -> bool:
+        return self._logged_in
+
+    @property
+    def token(self) -> Optional[str]:
+        """The form token the next POST carries (classic ``Token`` / portal ``iToken``)."""
+        return self._token
+
+    @property
+    def login_posts(self) -> int:
+        """How many times credentials were sent (at most 2: the login and one re-login)."""
+        return self._login_posts
+
+    # ------------------------------------------------------------------ context manager ----
+    def __enter__(self) -> "RemoteUiSession":
+        try:
+            self.login()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
+        try:
+            if not (isinstance(exc, CanonError) and exc.error_code == "rui_unreachable"):
+                self.logout()       # a device that stopped answering would only make us wait again
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ------------------------------------------------------------------ errors -------------
+    def _scrub(self, text: str) -> str:
+        for secret in self.options.secrets():
+            text = text.replace(secret, MASK)
+        return text
+
+    def _error(self, code: str, msg: Optional[str] = None, hint: Optional[str] = None, **details: Any) -> CanonError:
+        """A CanonError whose text and details cannot carry a secret."""
+        clean = {key: self._scrub(value) if isinstance(value, str) else value for key, value in details.items()}
+        return CanonError(code, self._scrub(msg) if msg else None, hint, **clean)
+
+    def _tls_error(self, exc: BaseException, port: int) -> CanonError:
+        chain = _exception_chain(exc)
+        ssl_errors = [item for item in chain if isinstance(item, (ssl.SSLError, OSError))]
+        reason = str(ssl_errors[0] if ssl_errors else exc)
+        where = "%s:%d" % (self.options.host, port)
+        if _is_cert_failure(chain):
+            return self._error("rui_tls_cert", "The TLS certificate of %s could not be verified: %s" % (where, reason),
+                               host=self.options.host, port=port)
+        if not self.options.allow_legacy_tls:
+            version = legacy_tls_version(self.options.host, port, min(self.options.timeout, 10.0))
+            if version:
+                return self._error("rui_tls_legacy", "%s accepts only %s; the minimum is TLS 1.2." % (where, version),
+                                   host=self.options.host, port=port, tls_version=version)
+        return self._error("rui_unreachable", "The TLS handshake with %s failed: %s" % (where, reason),
+                           host=self.options.host, port=port, reason="tls_handshake")
+
+    # ------------------------------------------------------------------ low level ----------
+    def _endpoint(self, name: str) -> pt.Endpoint:
+        table = pt.CLASSIC_ENDPOINTS if self._flavour == pt.CLASSIC else pt.PORTAL_ENDPOINTS
+        if name not in table:
+            raise self._error("unsupported_capability",
+                              "The %s Remote UI has no %r page." % (self._flavour, name), page=name)
+        return table[name]
+
+    def _token_field(self) -> Optional[str]:
+        if self._flavour == pt.CLASSIC:
+            return pt.CLASSIC_TOKEN_FIELD
+        if self._flavour == pt.PORTAL:
+            return pt.PORTAL_TOKEN_FIELD
+        return None
+
+    def _send(self, method: str, url: str, referer: Optional[str] = None, **kwargs: Any) -> "requests.Response":
+        port = urlsplit(url).port or (443 if url.startswith("https") else 80)
+        headers = {"Referer": referer} if referer else {}
+        timeout = self.options.timeout
+        try:
+            with warnings.catch_warnings():
+                if self.options.verify is False:   # the operator chose it; do not nag on every request
+                    warnings.simplefilter("ignore", InsecureRequestWarning)
+                response = self._http.request(method, url, headers=headers, verify=self.options.verify,
+                                              timeout=(timeout, timeout), allow_redirects=False, **kwargs)
+        except requests.exceptions.SSLError as exc:
+            raise self._tls_error(exc, port) from None
+        except requests.exceptions.ConnectTimeout:
+            raise self._error("rui_unreachable", "%s:%d did not accept a connection within %gs."
+                              % (self.options.host, port, timeout), host=self.options.host, port=port,
+                              reason="timeout") from None
+        except requests.exceptions.ReadTimeout:
+            raise self._error("rui_unreachable", "%s:%d did not answer %s within %gs."
+                              % (self.options.host, port, urlsplit(url).path, timeout),
+                              host=self.options.host, port=port, reason="timeout") from None
+        except requests.exceptions.ConnectionError as exc:
+            chain = _exception_chain(exc)
+            if any(isinstance(item, ssl.SSLError) for item in chain):
+                raise self._tls_error(exc, port) from None
+            refused = any(isinstance(item, ConnectionRefusedError) for item in chain)
+            reset = any(isinstance(item, (ConnectionResetError, ConnectionAbortedError)) for item in chain)
+            if url.startswith("https:") and reset:
+                raise self._tls_error(exc, port) from None   # some TLS 1.0 stacks just hang up
+            raise self._error("rui_unreachable", "%s:%d %s." % (
+                self.options.host, port, "refused the connection" if refused else "could not be reached"),
+                host=self.options.host, port=port, reason="refused" if refused else "error") from None
+        except requests.exceptions.RequestException as exc:
+            raise self._error("rui_unreachable", "The request to %s:%d failed: %s"
+                              % (self.options.host, port, type(exc).__name__),
+                              host=self.options.host, port=port) from None
+        self.request_count += 1
+        return response
+
+    def _exchange(self, name: str, method: str, path: str, params: Optional[Mapping[str, str]] = None,
+                  data: Optional[Mapping[str, str]] = None, files: Optional[Mapping[str, Any]] = None,
+                  check: bool = True, referer: Optional[str] = None) -> Page:
+        """One request plus its redirects; tracks the last page and the form token; reads markers.
+
+        ``referer`` defaults to the page shown last. A page that answers with an error marker or
+        status does not become the last page: the browser's next step starts from the page before.
+        """
+        url = self.base_url + path
+        referer = self._last_page if referer is None else referer
+        response = self._send(method, url, referer=referer, params=dict(params) if params else None,
+                              data=dict(data) if data is not None else None, files=files)
+        redirected = False
+        cookies = set(response.cookies.keys())
+        for _hop in range(MAX_REDIRECTS):
+            if not response.is_redirect:
+                break
+            target = urljoin(response.url, response.headers.get("Location", ""))
+            if urlsplit(target)[:2] != urlsplit(self.base_url)[:2]:
+                raise self._error("rui_unexpected_response", "The %s page redirected to another server (%s)."
+                                  % (name, urlsplit(target).netloc), page=name)
+            redirected = True
+            response = self._send("GET", target, referer=referer)
+            cookies.update(response.cookies.keys())
+        else:
+            raise self._error("rui_unexpected_response", "The %s page redirected too often." % name, page=name)
+        page = Page(name=name, method=method, url=response.url, status=response.status_code,
+                    content_type=response.headers.get("Content-Type", ""), content=response.content,
+                    encoding=response.encoding if "charset" in response.headers.get("Content-Type", "") else None,
+                    cookies=tuple(sorted(cookies)), redirected=redirected)
+        if check:
+            self._check(page)
+        if page.is_html:
+            if method == "GET" or redirected:
+                self._last_page = page.url
+            fields = page.fields
+            token_names = [self._token_field()] if self._flavour else [pt.CLASSIC_TOKEN_FIELD, pt.PORTAL_TOKEN_FIELD]
+            for token_name in token_names:
+                if token_name and fields.get(token_name):
+                    self._token = fields[token_name]
+        return page
+
+    def _check(self, page: Page) -> None:
+        """Raise the error class of a page marker or an unexpected HTTP status."""
+        found = find_marker(page)
+        if found:
+            code, sentence = found
+            raise self._error(code, "%s Device page: %s" % (ERROR_CODES[code][0], sentence),
+                              page=page.name, status=page.status, device_message=sentence)
+        if page.status in (404, 405, 501):
+            raise self._error("unsupported_capability", "The device has no %s page (%s, HTTP %d)."
+                              % (page.name, urlsplit(page.url).path, page.status), page=page.name,
+                              status=page.status)
+        if page.status == 503:
+            raise self._error("device_busy", "The device answered the %s page with HTTP 503." % page.name,
+                              page=page.name, status=page.status)
+        if page.status >= 300:
+            said = page.visible_text[:MAX_MESSAGE] if page.is_html else ""
+            raise self._error("rui_unexpected_response", "The device answered the %s page (%s) with HTTP %d.%s"
+                              % (page.name, urlsplit(page.url).path, page.status,
+                                 " Device page: %s" % said if said else ""), page=page.name, status=page.status)
+
+    def _with_retries(self, action: Callable[[], Page]) -> Page:
+        """Run one exchange again while the device is busy (bounded) or starting (start_wait)."""
+        busy_attempts = 0
+        started = self._clock()
+        starting_attempts = 0
+        while True:
+            try:
+                return action()
+            except CanonError as exc:
+                if exc.error_code == "device_busy" and busy_attempts < self.options.busy_retries:
+                    self._sleep(self.options.busy_delay * (2 ** busy_attempts))
+                    busy_attempts += 1
+                    continue
+                if exc.error_code == "device_starting":
+                    remaining = self.options.start_wait - (self._clock() - started)
+                    if remaining > 0:
+                        delay = max(self.options.busy_delay, 0.1) * (2 ** min(starting_attempts, 4))
+                        self._sleep(min(delay, remaining))
+                        starting_attempts += 1
+                        continue
+                if exc.error_code == "device_busy":
+                    exc.details["attempts"] = busy_attempts + 1
+                raise
+
+    def _request(self, name: str, method: str, params: Optional[Mapping[str, str]] = None,
+                 data: Optional[Mapping[str, str]] = None, files: Optional[Mapping[str, Any]] = None) -> Page:
+        endpoint = self._endpoint(name)
+        if endpoint.method != method:
+            raise self._error("invalid_argument", "The %s page is a %s endpoint, not %s."
+                              % (name, endpoint.method, method))
+
+        referer = self._last_page      # a retry is a reload: it sends the first attempt's Referer
+
+        def action() -> Page:
+            body = None
+            if method == "POST":
+                body = dict(data or {})
+                token_field = self._token_field()
+                if self._token and token_field and token_field not in body:
+                    body[token_field] = self._token
+            return self._exchange(name, method, endpoint.path, params=params, data=body, files=files,
+                                  referer=referer or "")
+
+        return self._with_retries(action)
+
+    def _call(self, name: str, method: str, params: Optional[Mapping[str, str]] = None,
+              data: Optional[Mapping[str, str]] = None, files: Optional[Mapping[str, Any]] = None) -> Page:
+        """A request of a logged-in session; an expired session is logged in again once."""
+        if not self._logged_in:
+            self.login()
+        try:
+            return self._request(name, method, params=params, data=data, files=files)
+        except CanonError as exc:
+            if exc.error_code != "rui_session_expired" or self._relogins >= 1:
+                raise
+        self._relogins += 1
+        self._login_with_transient_retries()
+        if self._area:
+            self.open_area(self._area)
+        return self._request(name, method, params=params, data=data, files=files)
+
+    # ------------------------------------------------------------------ connect ------------
+    def _candidate_ports(self) -> List[Tuple[int, Optional[str]]]:
+        if self.options.port is not None:
+            return [(int(self.options.port), self._flavour)]
+        flavours = pt.FLAVOURS if self._flavour is None else (self._flavour,)
+        index = 1 if self.options.use_https else 0
+        return [(pair[index], flavour) for flavour in flavours for pair in pt.PORTS[flavour]]
+
+    def connect(self) -> None:
+        """Find the port and flavour: GET / on the given port or on the flavour's known ports."""
+        if self._port is not None:
+            return
+        wanted = None if self.options.flavour == "auto" else self.options.flavour
+        tried: List[str] = []
+        mismatched: List[str] = []
+        reasons: List[str] = []
+        for port, group_flavour in self._candidate_ports():
+            self._port = port
+            try:
+                page = self._with_retries(self._probe_top)
+            except CanonError as exc:
+                self._port = None
+                if exc.error_code != "rui_unreachable" or self.options.port is not None:
+                    raise
+                reasons.append(str(exc.details.get("reason")))
+                tried.append(str(port))
+                continue
+            seen = identify_flavour(page)
+            if wanted and seen and seen != wanted:
+                self._port = None
+                if self.options.port is not None:
+                    raise self._error("rui_port_mismatch", "Port %d of %s serves the %s Remote UI, not the %s one."
+                                      % (port, self.options.host, seen, wanted), port=port, flavour=seen)
+                mismatched.append("%d (%s)" % (port, seen))
+                continue
+            flavour = seen or wanted or group_flavour
+            if flavour is None:
+                self._port = None
+                raise self._error("rui_port_mismatch", "Port %d of %s answers HTTP but not as a Canon Remote UI."
+                                  % (port, self.options.host), port=port)
+            self._flavour = flavour
+            self._top_loaded = True     # the probe was the login's first page; keep its cookies
+            return
+        if mismatched:
+            raise self._error("rui_port_mismatch", "No %s Remote UI on %s; found: %s."
+                              % (wanted, self.options.host, ", ".join(mismatched)), tried=tried)
+        if reasons and all(reason == "refused" for reason in reasons):
+            # the host is up (it refuses), but no Remote UI listens where Canon devices have one
+            raise self._error("rui_port_mismatch", "No Remote UI answered on %s (%s ports tried: %s)."
+                              % (self.options.host, self._scheme.upper(), ", ".join(tried)), tried=tried)
+        raise self._error("rui_unreachable", "%s did not answer on any Remote UI port (%s)."
+                          % (self.options.host, ", ".join(tried)), tried=tried)
+
+    def _probe_top(self) -> Page:
+        """GET / without judging the status (any HTTP answer tells the port is open); markers still count."""
+        page = self._exchange("top", "GET", pt.CLASSIC_ENDPOINTS["top"].path, check=False)
+        if find_marker(page):
+            self._check(page)
+        return page
+
+    def _reset(self) -> None:
+        """Forget cookies, token and page history (before a login)."""
+        self._http.cookies.clear()
+        self._token = None
+        self._last_page = None
+        self._logged_in = False
+
+    # ------------------------------------------------------------------ login --------------
+    def login(self) -> None:
+        """Log in once. Authentication failures and lockouts are raised, never retried."""
+        if self._logged_in:
+            return
+        if self._login_error is not None:
+            raise self._login_error
+        try:
+            self.connect()
+            self._login_with_transient_retries()
+        except CanonError as exc:
+            if exc.error_code in ("rui_auth_failed", "rui_locked_out"):
+                self._login_error = exc
+            raise
+
+    def _login_with_transient_retries(self) -> None:
+        """The whole login again when the login POST met a busy or starting device.
+
+        Such a device checked no credentials, so sending them again cannot count towards a
+        lockout; failures of the other pages are already retried where they happen.
+        """
+        busy_attempts = 0
+        started = self._clock()
+        while True:
+            try:
+                self._login_sequence()
+                return
+            except _TransientLoginError as wrapped:
+                exc = wrapped.error
+                if exc.error_code == "device_busy" and busy_attempts < self.options.busy_retries:
+                    self._sleep(self.options.busy_delay * (2 ** busy_attempts))
+                    busy_attempts += 1
+                elif exc.error_code == "device_starting" and self._clock() - started < self.options.start_wait:
+                    remaining = self.options.start_wait - (self._clock() - started)
+                    self._sleep(min(max(self.options.busy_delay, 0.1), remaining))
+                else:
+                    raise exc from None
+
+    def _credentials(self) -> Dict[str, str]:
+        opts = self.options
+        if self._flavour == pt.CLASSIC:
+            fields = pt.CLASSIC_LOGIN_FIELDS
+            if opts.auth_method == "system_manager":
+                return {fields["uri"]: pt.CLASSIC_ENDPOINTS["top"].path, fields["id"]: opts.system_manager_id or "",
+                        fields["pin"]: opts.system_manager_pin or ""}
+            return {fields["uri"]: pt.CLASSIC_ENDPOINTS["top"].path, fields["user"]: opts.username or "",
+                    fields["password"]: opts.password or ""}
+        fields = pt.PORTAL_LOGIN_FIELDS
+        if opts.auth_method == "system_manager":
+            mode_field, mode_value = fields["mode_manager"]
+            return {mode_field: mode_value, fields["id"]: opts.system_manager_id or "",
+                    fields["pin"]: opts.system_manager_pin or ""}
+        mode_field, mode_value = fields["mode_user"]
+        return {mode_field: mode_value, fields["password"]: opts.password or ""}
+
+    def _login_sequence(self) -> None:
+        """GET / -> POST login -> the landing pages of the flavour (classic: indicate, nativetop)."""
+        if self._top_loaded:            # connect() has just shown / in this cookie jar
+            self._top_loaded = False
+        else:
+            self._reset()
+            self._with_retries(lambda: self._exchange("top", "GET", self._endpoint("top").path))
+        body = self._credentials()
+        token_field = self._token_field()
+        if self._token and token_field:
+            body[token_field] = self._token
+        self._login_posts += 1
+        try:
+            page = self._exchange("login", "POST", self._endpoint("login").path, data=body)
+        except CanonError as exc:
+            if exc.error_code in ("device_busy", "device_starting"):
+                raise _TransientLoginError(exc) from None
+            raise
+        if not page.redirected:
+            raise self._error("rui_auth_failed", "The device did not accept the Remote UI login (no redirect).",
+                              page="login", status=page.status)
+        if self._flavour == pt.PORTAL and urlsplit(page.url).path != pt.PORTAL_LOGIN_SUCCESS_PATH:
+            raise self._error("rui_auth_failed", "The device answered the login with %s instead of %s."
+                              % (urlsplit(page.url).path, pt.PORTAL_LOGIN_SUCCESS_PATH), page="login")
+        self._logged_in = True
+        if self._flavour == pt.CLASSIC:
+            self._request("indicate", "GET")
+            self._request("nativetop", "GET", params=self._classic_params(
+                dict(pt.CLASSIC_NATIVETOP_QUERY, **{pt.CLASSIC_PAGE_TAG_FIELD: pt.CLASSIC_PAGE_TAGS["status"]})))
+
+    @staticmethod
+    def _classic_params(params: Mapping[str, str]) -> Dict[str, str]:
+        return dict(params, **{pt.CLASSIC_CACHE_BUSTER_FIELD: _epoch_ms()})
+
+    def logout(self) -> None:
+        """End the session on the device (best effort: a failed logout only leaves it to time out)."""
+        if not self._logged_in:
+            return
+        self._logged_in = False
+        try:
+            self._exchange("logout", "GET", self._endpoint("logout").path, check=False)
+        except CanonError:
+            pass
+        self._http.cookies.clear()
+        self._token = None
+        self._last_page = None
+
+    # ------------------------------------------------------------------ public pages -------
+    def open_area(self, area: str) -> Page:
+        """Walk the page chain that opens a functional area; its last page holds the form token."""
+        chains = AREA_PAGES.get(area)
+        if not self._logged_in:
+            self.login()
+        if not chains or self._flavour not in chains:
+            raise self._error("unsupported_capability", "The %s Remote UI has no %s pages." % (self._flavour, area))
+        self._area = area
+        pages = [self._call(name, "GET", params=self._classic_params(params) if cache_buster else params)
+                 for name, params, cache_buster in chains[self._flavour]]
+        return pages[-1]
+
+    def refresh_form(self) -> Page:
+        """Load the open area's form page again, as a browser shows a form before submitting it."""
+        if not self._area:
+            raise self._error("invalid_argument", "no Remote UI area is open")
+        name, params, cache_buster = AREA_PAGES[self._area][self._flavour][-1]  # type: ignore[index]
+        return self._call(name, "GET", params=self._classic_params(params) if cache_buster else params)
+
+    def get_page(self, name: str, params: Optional[Mapping[str, str]] = None) -> Page:
+        """GET a page of the protocol table by name."""
+        return self._call(name, "GET", params=params)
+
+    def post_form(self, name: str, fields: Mapping[str, str]) -> Page:
+        """POST an urlencoded form; the current form token is added."""
+        return self._call(name, "POST", data=fields)
+
+    def post_multipart(self, name: str, fields: Mapping[str, str],
+                       files: Mapping[str, Tuple[str, bytes, str]]) -> Page:
+        """POST a multipart form (files: field -> (file name, bytes, content type)); token added."""
+        return self._call(name, "POST", data=fields, files=files)
+
