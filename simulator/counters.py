@@ -86,18 +86,21 @@ class CounterModel:
         colour_share = mix.get("color", 0.0) if self.color_capable else 0.0
         large_share = mix.get("large", 0.0) if self.large_capable else 0.0
         copy_share, other_share = mix.get("copy", 0.0), mix.get("other", 0.0)
-        remaining = total
         cells = [(f, c, s) for f in FUNCTIONS for c in COLOURS for s in SIZES]
-        for i, (f, c, s) in enumerate(cells):
-            share = ((copy_share if f == "copy" else other_share if f == "other"
-                      else 1.0 - copy_share - other_share)
-                     * (colour_share if c == "color" else 1.0 - colour_share)
-                     * (large_share if s == "large" else 1.0 - large_share))
-            n = remaining if i == len(cells) - 1 else int(total * share * rng.uniform(0.9, 1.1))
-            n = max(0, min(n, remaining))
+        shares = {cell: ((copy_share if cell[0] == "copy" else other_share if cell[0] == "other"
+                          else 1.0 - copy_share - other_share)
+                         * (colour_share if cell[1] == "color" else 1.0 - colour_share)
+                         * (large_share if cell[2] == "large" else 1.0 - large_share)) for cell in cells}
+        remaining = total
+        for cell in cells:
+            n = max(0, min(int(total * shares[cell] * rng.uniform(0.9, 1.1)), remaining))
             remaining -= n
             if n:
-                self.tallies.impressions[(f, c, s)] = n
+                self.tallies.impressions[cell] = n
+        # the rounding rest goes to the commonest kind of page, never to one the device cannot make
+        biggest = max(cells, key=lambda cell: shares[cell])
+        if remaining:
+            self.tallies.impressions[biggest] = self.tallies.impressions.get(biggest, 0) + remaining
         self.tallies.two_sided = int(total * mix.get("duplex", 0.0)) // 2 * 2
         scans = int(total * mix.get("scans", 0.0))
         if scans:
