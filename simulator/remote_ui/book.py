@@ -19,6 +19,7 @@ dropped on Type II/III.
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
@@ -225,6 +226,7 @@ class AddressBook:
             types.discard("fax")
         self.destination_types = frozenset(types)
         self.lists: Dict[str, List[Dict[str, Any]]] = {name: [] for name in self.kind.list_names}
+        self._salts: Dict[str, bytes] = {}
         for name, entries in (content or {}).items():
             self.replace(name, entries)
 
@@ -281,7 +283,19 @@ class AddressBook:
         entries = self.device_entries(list_name, with_secrets=export_password is not None)
         return abook_csv.render_canon_csv(entries, list_title=spec.title, one_touch=spec.one_touch,
                                           export_password=export_password,
-                                          encrypted=export_password is not None)
+                                          encrypted=export_password is not None,
+                                          salt=self._export_salt(export_password))
+
+    def _export_salt(self, export_password: Optional[str]) -> Optional[bytes]:
+        """One salt per export password, so a client exporting every list under one password
+        costs one key derivation, not one per list (PBKDF2 is most of an export's time)."""
+        if export_password is None:
+            return None
+        if export_password not in self._salts:
+            if len(self._salts) >= 8:
+                self._salts.clear()
+            self._salts[export_password] = os.urandom(16)
+        return self._salts[export_password]
 
     def export_ldif(self, list_name: str) -> str:
         """LDIF of the list's e-mail and fax entries (the format carries nothing else)."""

@@ -358,8 +358,12 @@ def render_canon_csv(
     export_password: Optional[str] = None,
     encrypted: Optional[bool] = None,
     random_bytes: Callable[[int], bytes] = os.urandom,
+    salt: Optional[bytes] = None,
 ) -> str:
     """Write entries as one Canon AddressBook CSV file (one address list per file).
+
+    ``salt`` (16 bytes) lets a writer that exports many files under one password derive the key
+    once; every password still gets its own random nonce.
 
     ``encrypted`` None means: encrypted when an export password is given or an entry already
     holds an ``EncryptedSecret``. Passwords of an encrypted file are encrypted with the
@@ -374,7 +378,12 @@ def render_canon_csv(
     )
     if encrypted is None:
         encrypted = export_password is not None or has_ciphertext
-    salt = random_bytes(_SALT_BYTES) if encrypted else b""  # one salt per file: one key derivation
+    if salt is not None and len(salt) != _SALT_BYTES:
+        raise AddressBookFormatError("the salt must be %d bytes" % _SALT_BYTES)
+    if not encrypted:
+        salt = b""
+    elif salt is None:
+        salt = random_bytes(_SALT_BYTES)  # one salt per file: one key derivation
     header = ["# Canon AddressBook CSV version: %s" % FORMAT_VERSION, "# CharSet: UTF-8"]
     if one_touch:
         header.append("# dn: fixed")

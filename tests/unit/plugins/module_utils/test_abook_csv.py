@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 
 import pytest
 
+from ansible_collections.printfleet.canon.plugins.module_utils.formats import abook_csv
 from ansible_collections.printfleet.canon.plugins.module_utils.formats.abook_csv import (
     COLUMN_NAMES,
     SECRET_TOKEN_PREFIX,
@@ -345,3 +347,20 @@ def test_on_unsupported_value_checked():
 def test_newline_inside_a_value_survives_quoting():
     text = render_canon_csv([{"type": "email", "name": "A\nB", "address": "a@b"}])
     assert parse_canon_csv(text).entries[0]["name"] == "A\nB"
+
+
+def test_a_given_salt_is_shared_by_files_and_bad_salts_are_refused():
+    entries = [{"type": "file", "name": "Share", "protocol": "smb", "host": "fs1", "path": "scan",
+                "user": "svc", "password": "s3cret"}]
+    salt = b"\x01" * 16
+    tokens = []
+    for _ in range(2):
+        text = abook_csv.render_canon_csv(entries, export_password="pw", salt=salt)
+        token = next(cell for cell in text.split(",") if cell.startswith(abook_csv.SECRET_TOKEN_PREFIX))
+        tokens.append(token)
+        assert abook_csv.decrypt_secret(token, "pw") == "s3cret"
+    raw = [base64.b64decode(t[len(abook_csv.SECRET_TOKEN_PREFIX):]) for t in tokens]
+    assert raw[0][:16] == raw[1][:16] == salt          # same salt: one key derivation for both files
+    assert raw[0][16:32] != raw[1][16:32]               # but every password has its own nonce
+    with pytest.raises(abook_csv.AddressBookFormatError, match="salt must be 16 bytes"):
+        abook_csv.render_canon_csv(entries, export_password="pw", salt=b"short")
