@@ -63,3 +63,26 @@ for r in rows:
                                               r["end_value"], r["usage"]))
 PY
 echo "All reports (XLSX with charts, CSV) are in demo/output/reports/."
+
+echo
+echo "== 4. Address books: distribute playbooks/vars/addressbook.yml to the HQ devices over the Remote UI =="
+ca_cert=$(python -c 'import json; print(json.load(open("demo/output/manifest.json"))["ca_cert"])')
+distribute() {
+  ANSIBLE_CALLBACK_RESULT_FORMAT=json ANSIBLE_CALLBACK_FORMAT_PRETTY=false \
+  ansible-playbook -i "$inventory" playbooks/addressbook.yml -e addressbook_hosts=region_hq \
+    -e canon_system_manager_id=7654321 -e canon_system_manager_pin=7654321 -e canon_rui_ca_path="$ca_cert" \
+    -e addressbook_acknowledge_workflow_deletion=true -e addressbook_backup_dir="$PWD/demo/output/backups" \
+    -e addressbook_scan_password=demo-scan-pass "$@" > demo/output/addressbook.log
+  python - <<'PY'
+import re
+log = open("demo/output/addressbook.log", encoding="utf-8").read()
+for host, msg in re.findall(r'ok: \[([^\]]+)\] => \{"msg": "(Type [^"]*)"', log):
+    print("  %-14s %s" % (host, msg.split("; backup")[0]))
+for host, changed, failed in re.findall(r"^([a-z0-9-]+) +: ok=\d+ +changed=(\d+) .*failed=(\d+)", log, re.M):
+    print("  %-14s changed=%s failed=%s" % (host, changed, failed))
+PY
+}
+echo "first run (writes, backup first; type II devices lose their workflows, acknowledged):"
+distribute
+echo "second run (nothing to do):"
+distribute
