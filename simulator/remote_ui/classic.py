@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from ..httpserver import Request, Response
 from . import pages
 from .common import BadRequest, FlavourUi
-from .state import RuiState, Session, new_id
+from .state import Session, new_id
 from .table import protocol
 
 E = protocol.CLASSIC_ENDPOINTS
@@ -27,10 +27,7 @@ SETTINGS_PAGE_MARKER = "VARIE_BOX_ALL_SETTING"
 
 
 class ClassicUi(FlavourUi):
-    def __init__(self, state: RuiState) -> None:
-        super().__init__(state)
-        self.routes = {(ep.method, ep.path): name for name, ep in E.items()}
-        self.paths = {ep.path for ep in E.values()}
+    endpoints = E
 
     # --- dispatch -----------------------------------------------------------------------
     def handle(self, request: Request) -> Response:

@@ -7,7 +7,7 @@ password), the wire format ours.
 
 from __future__ import annotations
 
-from typing import Dict, Mapping, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Union
 
 from ..httpserver import Request, Response
 from . import pages
@@ -29,8 +29,12 @@ class BadRequest(Exception):
 class FlavourUi:
     """Base of the classic and portal handlers: one instance per device."""
 
+    endpoints: Dict[str, Any] = {}   # the flavour's endpoint table from the protocol table
+
     def __init__(self, state: RuiState) -> None:
         self.state = state
+        self.routes = {(ep.method, ep.path): name for name, ep in self.endpoints.items()}
+        self.paths = {ep.path for ep in self.endpoints.values()}
 
     def handle(self, request: Request) -> Response:   # pragma: no cover - abstract
         raise NotImplementedError

@@ -19,7 +19,7 @@ from ..httpserver import Request, Response
 from . import pages
 from .book import SimList, text_problem
 from .common import BadRequest, FlavourUi
-from .state import RuiState, Session, new_numeric_token
+from .state import Session, new_numeric_token
 from .table import protocol
 
 E = protocol.PORTAL_ENDPOINTS
@@ -33,10 +33,7 @@ _SLOT = re.compile(r"^\d{1,4}$")
 
 
 class PortalUi(FlavourUi):
-    def __init__(self, state: RuiState) -> None:
-        super().__init__(state)
-        self.routes = {(ep.method, ep.path): name for name, ep in E.items()}
-        self.paths = {ep.path for ep in E.values()}
+    endpoints = E
 
     # --- dispatch -----------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
