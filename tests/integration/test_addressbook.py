@@ -187,6 +187,20 @@ BOOK_PLAYBOOK = """
       register: r_wrong_pin
       ignore_errors: true
 """ + SNAPSHOT.format(name="s_end") + """
+    - name: parse the backup taken before 'replaced'
+      printfleet.canon.canon_addressbook:
+        state: parsed
+        format: canon_csv
+        src: "{{ r_replaced.backup_files[0] }}"
+        list_name: "{{ r_replaced.backup_files[0] | basename | splitext | first }}"
+      register: r_parsed_backup
+    - name: restore the backup
+      printfleet.canon.canon_addressbook:
+        state: replaced
+        lists: "{{ r_parsed_backup.parsed }}"
+        acknowledge_workflow_deletion: true
+      register: r_restored
+""" + SNAPSHOT.format(name="s_restored") + """
     - name: Save the results
       ansible.builtin.copy:
         dest: "{{ out_dir }}/{{ inventory_hostname }}.json"
@@ -194,7 +208,8 @@ BOOK_PLAYBOOK = """
         content: >-
           {{ {'noack': r_noack, 'merged': r_merged, 'merged_again': r_merged_again, 'check': r_check,
               'replaced': r_replaced, 'overridden': r_overridden, 'gathered': r_gathered, 'bad': r_bad,
-              'deleted': r_deleted, 'wrong_pin': r_wrong_pin,
+              'deleted': r_deleted, 'wrong_pin': r_wrong_pin, 'restored': r_restored,
+              's_restored': s_restored,
               's_merged': s_merged, 's_check': s_check, 's_replaced': s_replaced, 's_bad': s_bad,
               's_end': s_end} | to_json }}
 """
@@ -258,6 +273,9 @@ def check_every_state_on_every_book_type(tmp_path, proc):
         (backup_file,) = r["replaced"]["backup_files"]
         backed_up = ab.parse_list(open(backup_file, "rb").read(), "canon_csv", book_type, main)
         assert {e["name"] for e in backed_up.entries} == set(merged), "the backup predates the write"
+        # ... and restores the book: parsed back into entries and written with state replaced
+        assert r["restored"]["changed"] is True, where
+        assert {e["name"] for e in book(r["s_restored"], main)} == set(merged), "the backup restores the book"
 
         # --- overridden empties the list not named; gathered reads every list -----------------------
         assert r["overridden"]["changed"] is True, where
