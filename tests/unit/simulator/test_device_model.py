@@ -12,7 +12,7 @@ import pytest
 
 from simulator import counters
 from simulator.control import ControlApi
-from simulator.device import SimDevice
+from simulator.device import PRT_MARKER, SimDevice
 from simulator.fleet import FleetError, build_fleet, load_profiles, loopback_hosts, manifest
 from simulator.mib import INTEGER, NO_ERROR, NOT_WRITABLE, OCTET_STRING, Value, oid
 
@@ -74,7 +74,7 @@ def test_published_counters_follow_jobs():
     dev = SimDevice("127.0.9.1", PROFILES["ir-adv-c5535-iii"], seed=1)
     display_101 = oid("1.3.6.1.4.1.1602.1.11.1.3.1.4.101")
     all_102 = oid("1.3.6.1.4.1.1602.1.11.1.4.1.4.102")
-    life = oid("1.3.6.1.2.1.43.10.2.1.4.1.1")
+    life = oid(PRT_MARKER + ".4.1.1")                   # prtMarkerLifeCount.1.1
     v101, v102, vlife = (dev.mib.get(display_101).value, dev.mib.get(all_102).value, dev.mib.get(life).value)
     dev.print_pages(10, size="A3", color=False, sides=2)
     assert dev.mib.get(display_101).value == v101 + 10
@@ -165,7 +165,7 @@ def test_fleet_is_deterministic_and_loopback_only():
     assert len({d.profile["id"] for d in a}) == 6
     assert build_fleet(3, "127.0.20.0/24", seed=6)[0].serial != a[0].serial
     with pytest.raises(FleetError, match="outside 127.0.0.0/8"):
-        build_fleet(2, "10.0.0.0/24")
+        build_fleet(2, "198.51.100.0/24")    # RFC 5737 documentation range: refused, never bound
     with pytest.raises(FleetError, match="outside 127.0.0.0/8"):
         build_fleet(spec={"devices": [{"address": "192.0.2.1", "profile": "mf642c"}]})
     with pytest.raises(FleetError, match="used twice"):

@@ -503,7 +503,8 @@ def test_v3_response_mirrors_security_level_and_context(raw):
 
 
 # ------------------------------------------------------------------------------ lifecycle --
-@pytest.mark.parametrize("address", ["10.0.0.1", "0.0.0.0", "128.0.0.1", "localhost", "::1", "127.0.0.256"])
+# 198.51.100.1 (RFC 5737 documentation range) stands for any non-loopback address; it is refused before any socket
+@pytest.mark.parametrize("address", ["198.51.100.1", "0.0.0.0", "128.0.0.1", "localhost", "::1", "127.0.0.256"])
 def test_non_loopback_addresses_are_refused(address):
     with pytest.raises(ValueError):
         SnmpAgent([FakeEndpoint(address)], port=0)
