@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # SNMP connection options shared by every module (plugins/module_utils/connection.py).
+    # SNMP connection options shared by every module (plugins/module_utils/core/connection.py).
     DOCUMENTATION = r"""
 options:
   host:

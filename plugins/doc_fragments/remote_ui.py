@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Remote UI (HTTP/HTTPS) options shared by every Remote-UI module (plugins/module_utils/remote_ui.py).
+    # Remote UI (HTTP/HTTPS) options shared by every Remote-UI module (plugins/module_utils/transport/remote_ui.py).
     DOCUMENTATION = r"""
 options:
   host:

@@ -281,10 +281,12 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
 
-from ansible_collections.printfleet.canon.plugins.module_utils import device, oids, regions as regions_mod
-from ansible_collections.printfleet.canon.plugins.module_utils import snmp as snmp_mod
-from ansible_collections.printfleet.canon.plugins.module_utils import sweep
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.device import identity as device
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import oids
+from ansible_collections.printfleet.canon.plugins.module_utils.discovery import regions as regions_mod
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import snmp as snmp_mod
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import sweep
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
 try:  # ansible-core 2.19+: strings from plugins are untrusted unless marked; trust only our own templates
     from ansible.template import trust_as_template as _trust

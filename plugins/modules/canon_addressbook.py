@@ -590,15 +590,17 @@ from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.printfleet.canon.plugins.module_utils import addressbook as ab
-from ansible_collections.printfleet.canon.plugins.module_utils import oids, protocol_table, snmp
-from ansible_collections.printfleet.canon.plugins.module_utils.addressbook_device import AddressBookClient
-from ansible_collections.printfleet.canon.plugins.module_utils.connection import (
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook import model as ab
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import oids
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import snmp
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.device import AddressBookClient
+from ansible_collections.printfleet.canon.plugins.module_utils.core.connection import (
     SNMP_ARGUMENT_SPEC, target_from_params)
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.formats.abook_csv import (
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.abook_csv import (
     AddressBookFormatError, parse_canon_csv)
-from ansible_collections.printfleet.canon.plugins.module_utils.remote_ui import (
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.remote_ui import (
     RemoteUiSession, options_from_params, remote_ui_argument_spec)
 
 try:

@@ -260,9 +260,9 @@ from typing import Any, Dict, List, Optional
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.printfleet.canon.plugins.module_utils.counter_report import (
+from ansible_collections.printfleet.canon.plugins.module_utils.counters.report import (
     FLAGS, PERIODS, REPORT_TYPES)
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
 ARGUMENT_SPEC: Dict[str, Any] = {
     "store": {"type": "dict", "required": True, "options": {
@@ -309,9 +309,9 @@ def _write_atomically(module: AnsibleModule, path: str, content: bytes) -> None:
 
 def run(module: AnsibleModule) -> Dict[str, Any]:
     # Imported here so a missing optional package fails as a CanonError, not an ImportError.
-    from ansible_collections.printfleet.canon.plugins.module_utils.counter_report import build_reports
-    from ansible_collections.printfleet.canon.plugins.module_utils.counter_store import CounterStore
-    from ansible_collections.printfleet.canon.plugins.module_utils.formats.report_writers import (
+    from ansible_collections.printfleet.canon.plugins.module_utils.counters.report import build_reports
+    from ansible_collections.printfleet.canon.plugins.module_utils.counters.store import CounterStore
+    from ansible_collections.printfleet.canon.plugins.module_utils.counters.report_writers import (
         plan_outputs, render)
 
     params = module.params

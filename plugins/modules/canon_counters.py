@@ -359,11 +359,12 @@ from datetime import timedelta
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.printfleet.canon.plugins.module_utils import counters, snmp
-from ansible_collections.printfleet.canon.plugins.module_utils.connection import (
+from ansible_collections.printfleet.canon.plugins.module_utils.counters import capture as counters
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import snmp
+from ansible_collections.printfleet.canon.plugins.module_utils.core.connection import (
     SNMP_ARGUMENT_SPEC, snmp_argument_spec, target_from_params)
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.module_support import canon_errors_fail, require
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.core.module_support import canon_errors_fail, require
 
 CONNECTION_KEYS = [k for k in SNMP_ARGUMENT_SPEC if k != "host"]
 
@@ -432,7 +433,7 @@ def build_jobs(params):
 
 def record(params, results, check_mode):
     """Store the successful captures; in check mode only count what would be new."""
-    from ansible_collections.printfleet.canon.plugins.module_utils.counter_store import CounterStore, counter_key
+    from ansible_collections.printfleet.canon.plugins.module_utils.counters.store import CounterStore, counter_key
 
     store_params = params["store"]
     captures, notes = counters.store_captures(results, store_params.get("region"), store_params.get("timezone"))

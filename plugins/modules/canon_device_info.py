@@ -173,10 +173,11 @@ error_code:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.printfleet.canon.plugins.module_utils import device, snmp
-from ansible_collections.printfleet.canon.plugins.module_utils.connection import (
+from ansible_collections.printfleet.canon.plugins.module_utils.device import identity as device
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import snmp
+from ansible_collections.printfleet.canon.plugins.module_utils.core.connection import (
     snmp_argument_spec, target_from_params)
-from ansible_collections.printfleet.canon.plugins.module_utils.module_support import canon_errors_fail, require
+from ansible_collections.printfleet.canon.plugins.module_utils.core.module_support import canon_errors_fail, require
 
 SUBSETS = ("identity", "status", "alerts", "supplies", "inputs", "capabilities")
 

@@ -237,8 +237,8 @@ from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.printfleet.canon.plugins.module_utils import monitoring
-from ansible_collections.printfleet.canon.plugins.module_utils.module_support import canon_errors_fail
+from ansible_collections.printfleet.canon.plugins.module_utils.monitoring import conditions as monitoring
+from ansible_collections.printfleet.canon.plugins.module_utils.core.module_support import canon_errors_fail
 
 
 def argument_spec():

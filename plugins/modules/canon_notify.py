@@ -209,8 +209,8 @@ from urllib.parse import urlsplit, urlunsplit
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.module_support import canon_errors_fail
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.core.module_support import canon_errors_fail
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 _SPLIT = re.compile(r"[,\r\n]+")

@@ -1,7 +1,7 @@
 """A simulated device's address book and the rules its import enforces.
 
 The simulator keeps its OWN table of the book types (from the iW EMC 4.1.4 guide, lines cited),
-on purpose separate from ``plugins/module_utils/addressbook.py``: a test then proves that the
+on purpose separate from ``plugins/module_utils/addressbook/model.py``: a test then proves that the
 collection's validation agrees with a device, instead of comparing the collection with itself.
 
 Entries are dicts with the keys of the collection's entry model (``type``, ``name``, ``number``

@@ -1,8 +1,8 @@
 """The collection files the simulated Remote UI shares with the Remote UI client.
 
 The Remote UI's paths, form fields, cookies and page texts are spelled once, in
-``plugins/module_utils/protocol_table.py``; the address-book file formats once, in
-``plugins/module_utils/formats``. The simulator loads those two pure-Python, Ansible-free files
+``plugins/module_utils/transport/protocol_table.py``; the address-book file formats once, in
+``plugins/module_utils/addressbook/formats``. The simulator loads those two pure-Python, Ansible-free files
 instead of copying them, so a correction made for a real device reaches both sides. Everything
 else the simulator decides (book limits, sessions, pages) is its own code.
 """
@@ -23,9 +23,9 @@ def _load(name: str):
     return importlib.import_module("plugins.module_utils." + name)
 
 
-protocol = _load("protocol_table")
-abook_csv = _load("formats.abook_csv")
-ldif = _load("formats.ldif")
+protocol = _load("transport.protocol_table")
+abook_csv = _load("addressbook.formats.abook_csv")
+ldif = _load("addressbook.formats.ldif")
 
 CLASSIC = protocol.CLASSIC
 PORTAL = protocol.PORTAL

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.integration.simfleet import SimulatedFleet, ansible_playbook, worker_octet
-from ansible_collections.printfleet.canon.plugins.module_utils import addressbook as ab
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook import model as ab
 
 SEED_SECRET = "seed-secret"
 SHARE_SECRET = "share-pw-77"

@@ -35,9 +35,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, ".ansible-collections"))
 
-from ansible_collections.printfleet.canon.plugins.module_utils import counters  # noqa: E402
-from ansible_collections.printfleet.canon.plugins.module_utils.counter_store import CounterStore  # noqa: E402
-from ansible_collections.printfleet.canon.plugins.module_utils.snmp import SnmpCredentials, SnmpTarget  # noqa: E402
+from ansible_collections.printfleet.canon.plugins.module_utils.counters import capture as counters  # noqa: E402
+from ansible_collections.printfleet.canon.plugins.module_utils.counters.store import CounterStore  # noqa: E402
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import SnmpCredentials, SnmpTarget  # noqa: E402
 from tests.integration.simfleet import SimulatedFleet, ansible_env, ansible_module, bin_path  # noqa: E402
 
 CANON_MIX = ["ir-adv-c5535-iii", "ir-adv-dx-c5840", "mf642c", "lbp6670"]

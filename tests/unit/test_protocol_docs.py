@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils import oids, protocol_table
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import oids
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table
 
 DOC = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "device-protocols.md")
 ORIGIN_WORDS = {protocol_table.PUBLIC: "public", protocol_table.SIMULATOR: "simulator-defined"}

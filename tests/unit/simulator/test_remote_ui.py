@@ -21,10 +21,11 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from ansible_collections.printfleet.canon.plugins.module_utils import protocol_table as pt
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.formats import abook_csv, ldif
-from ansible_collections.printfleet.canon.plugins.module_utils.snmp import (SnmpClient, SnmpCredentials,
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table as pt
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import abook_csv
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import ldif
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (SnmpClient, SnmpCredentials,
                                                                            SnmpTarget, integer)
 from tests.integration.simfleet import SimulatedFleet, worker_octet
 

@@ -9,8 +9,8 @@ from typing import Any, Dict, List
 import pytest
 import requests
 
-from ansible_collections.printfleet.canon.plugins.module_utils import protocol_table as pt
-from ansible_collections.printfleet.canon.plugins.module_utils.formats import abook_csv
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table as pt
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import abook_csv
 from tests.integration.simfleet import SimulatedFleet, worker_octet
 
 # this worker's /22 of 127.130.0.0/16 (the functional tests use 127.130.<worker>.x)

@@ -35,7 +35,7 @@ from tests.unit.simulator.snmp_fakes import (BIG_ARC, COUNTERS, HR_PRINTER_STATU
 MAIN, V1_ONLY, NO_V3, TOGGLE = "127.77.0.1", "127.77.0.2", "127.77.0.3", "127.77.0.4"
 AUTHS = {"md5": USM_AUTH_HMAC96_MD5, "sha": USM_AUTH_HMAC96_SHA, "sha256": USM_AUTH_HMAC192_SHA256,
          "sha384": USM_AUTH_HMAC256_SHA384, "sha512": USM_AUTH_HMAC384_SHA512}
-# the simulator's names mean what the collection's client means (plugins/module_utils/snmp.py)
+# the simulator's names mean what the collection's client means (plugins/module_utils/transport/snmp.py)
 PRIVS = {"none": USM_PRIV_NONE, "des": USM_PRIV_CBC56_DES, "aes": USM_PRIV_CFB128_AES,
          "aes192": USM_PRIV_CFB192_AES_BLUMENTHAL, "aes256": USM_PRIV_CFB256_AES_BLUMENTHAL,
          "aes192c": USM_PRIV_CFB192_AES, "aes256c": USM_PRIV_CFB256_AES}

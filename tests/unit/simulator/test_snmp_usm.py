@@ -17,8 +17,8 @@ from pysnmp.proto.secmod.rfc3414.priv import des
 from pysnmp.proto.secmod.rfc3826.priv import aes
 from pysnmp.proto.secmod.rfc7860.auth import hmacsha2
 
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.snmp import (SnmpClient, SnmpCredentials,
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (SnmpClient, SnmpCredentials,
                                                                            SnmpTarget)
 from simulator.snmp import ber, usm
 from simulator.snmp.agent import SnmpAgent
@@ -32,7 +32,7 @@ PYSNMP_AUTH = {
     "sha224": pysnmp_config.USM_AUTH_HMAC128_SHA224, "sha256": pysnmp_config.USM_AUTH_HMAC192_SHA256,
     "sha384": pysnmp_config.USM_AUTH_HMAC256_SHA384, "sha512": pysnmp_config.USM_AUTH_HMAC384_SHA512,
 }
-# The simulator's names mean what the collection's client means (plugins/module_utils/snmp.py):
+# The simulator's names mean what the collection's client means (plugins/module_utils/transport/snmp.py):
 # aes192/aes256 = draft-blumenthal key extension, aes192c/aes256c = Reeder ("Cisco").
 PYSNMP_PRIV = {"des": des.Des(), "aes": aes.Aes(), "aes192": aes192.AesBlumenthal192(),
                "aes256": aes256.AesBlumenthal256(), "aes192c": aes192.Aes192(), "aes256c": aes256.Aes256()}

@@ -13,8 +13,10 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
 from ansible_collections.printfleet.canon.plugins.inventory import discovery
-from ansible_collections.printfleet.canon.plugins.module_utils import regions, snmp, sweep
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.discovery import regions
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import snmp
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import sweep
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
 
 def record(address, region="hq", vendor="Canon", model="iR-ADV C5535", sys_name="iR-ADV C5535", serial=None,

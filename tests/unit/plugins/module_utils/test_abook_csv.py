@@ -8,8 +8,8 @@ import itertools
 
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils.formats import abook_csv
-from ansible_collections.printfleet.canon.plugins.module_utils.formats.abook_csv import (
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import abook_csv
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.abook_csv import (
     COLUMN_NAMES,
     SECRET_TOKEN_PREFIX,
     AddressBookFormatError,

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils import addressbook as ab
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.formats.abook_csv import EncryptedSecret
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook import model as ab
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.abook_csv import EncryptedSecret
 
 OLD_SECRET = "Old-Secret-4821"
 NEW_SECRET = "New-Secret-7390"

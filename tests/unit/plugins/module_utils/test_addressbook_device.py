@@ -18,16 +18,16 @@ from typing import Any, Dict, List
 import pytest
 import requests
 
-from ansible_collections.printfleet.canon.plugins.module_utils import addressbook as ab
-from ansible_collections.printfleet.canon.plugins.module_utils import protocol_table as pt
-from ansible_collections.printfleet.canon.plugins.module_utils.addressbook_device import (
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook import model as ab
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table as pt
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.device import (
     AddressBookClient,
     BookInfo,
 )
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.formats import ldif as ldif_format
-from ansible_collections.printfleet.canon.plugins.module_utils.formats.abook_csv import EncryptedSecret
-from ansible_collections.printfleet.canon.plugins.module_utils.remote_ui import RemoteUiOptions, RemoteUiSession
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import ldif as ldif_format
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.abook_csv import EncryptedSecret
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.remote_ui import RemoteUiOptions, RemoteUiSession
 from tests.integration.simfleet import SimulatedFleet, worker_octet
 
 NET = "127.131.%d" % worker_octet(100)
@@ -403,8 +403,8 @@ def test_starting_device_is_waited_for_only_with_start_wait(sim):
 # Pieces without a device
 # =============================================================================================
 def test_parse_book_info_reads_the_documented_table():
-    from ansible_collections.printfleet.canon.plugins.module_utils.addressbook_device import parse_book_info
-    from ansible_collections.printfleet.canon.plugins.module_utils.remote_ui import Page
+    from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.device import parse_book_info
+    from ansible_collections.printfleet.canon.plugins.module_utils.transport.remote_ui import Page
 
     rows = "".join("<tr><th>%s</th><td>%s</td></tr>" % pair for pair in [
         ("book_type", "III"), ("destination_types", "email,fax,group"), ("file_protocols", ""),
@@ -429,7 +429,7 @@ def test_bad_transfer_and_export_passwords_are_refused_before_sending():
 
 
 def test_import_errors_mask_entry_passwords():
-    from ansible_collections.printfleet.canon.plugins.module_utils import addressbook_device
+    from ansible_collections.printfleet.canon.plugins.module_utils.addressbook import device as addressbook_device
 
     exc = CanonError("addressbook_import_failed", "entry 1 ('Scans'): password Hunter-2-x is refused",
                      device_message="password Hunter-2-x")

@@ -8,7 +8,7 @@ import pytest
 from pyasn1.codec.ber import decoder, encoder
 from pysnmp.proto import api
 
-from ansible_collections.printfleet.canon.plugins.module_utils import ber
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import ber
 
 
 @pytest.mark.parametrize("version", [0, 1])

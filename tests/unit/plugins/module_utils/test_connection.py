@@ -6,9 +6,9 @@ import pytest
 import yaml
 
 from ansible_collections.printfleet.canon.plugins.doc_fragments.connection import ModuleDocFragment
-from ansible_collections.printfleet.canon.plugins.module_utils.connection import (
+from ansible_collections.printfleet.canon.plugins.module_utils.core.connection import (
     SNMP_ARGUMENT_SPEC, target_from_params)
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
 
 def test_doc_fragment_matches_argument_spec():

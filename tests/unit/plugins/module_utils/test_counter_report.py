@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils.counter_report import (
+from ansible_collections.printfleet.canon.plugins.module_utils.counters.report import (
     CounterSelector, add_months, build_reports, local_midnight, parse_as_of, period_usage, window_periods)
-from ansible_collections.printfleet.canon.plugins.module_utils.counter_store import (
+from ansible_collections.printfleet.canon.plugins.module_utils.counters.store import (
     CounterInfo, CounterStore, Reading, Reset)
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
 UTC = timezone.utc
 LATER = datetime(2030, 1, 1, tzinfo=UTC)     # "now" after every period in these tests: all complete

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils import counter_store
-from ansible_collections.printfleet.canon.plugins.module_utils.counter_store import (
+from ansible_collections.printfleet.canon.plugins.module_utils.counters import store as counter_store
+from ansible_collections.printfleet.canon.plugins.module_utils.counters.store import (
     CounterStore, Migration, counter_id_of, counter_key, latest_schema_version)
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
 T0 = datetime(2024, 3, 1, 21, 50, tzinfo=timezone.utc)
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
@@ -192,7 +192,7 @@ def test_crash_mid_transaction_leaves_no_partial_capture(tmp_path):
         from datetime import datetime, timezone
         sys.path.insert(0, %r)
         import conftest
-        from ansible_collections.printfleet.canon.plugins.module_utils.counter_store import CounterStore
+        from ansible_collections.printfleet.canon.plugins.module_utils.counters.store import CounterStore
         store = CounterStore(path=%r)
         real = store._backend.insert
         def crash(table, columns, rows):

@@ -1,4 +1,4 @@
-"""The counter catalog, label mapping, table merging, selection and bulk capture of module_utils/counters.py."""
+"""The counter catalog, label mapping, table merging, selection and bulk capture of module_utils/counters/capture.py."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils import counters, oids
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.snmp import (
+from ansible_collections.printfleet.canon.plugins.module_utils.counters import capture as counters
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import oids
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (
     NO_SUCH, SnmpCredentials, SnmpTarget)
 
 REQUIRED_IDS = [101, 102, 103, 104, 105, 106, 108, 109, 112, 113, 114, 116, 117, 122, 123, 124, 125, 201, 301,

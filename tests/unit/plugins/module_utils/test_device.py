@@ -1,11 +1,12 @@
-"""Pure classification and decoding logic of module_utils/device.py."""
+"""Pure classification and decoding logic of module_utils/device/identity.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils import device, oids
-from ansible_collections.printfleet.canon.plugins.module_utils.snmp import NO_SUCH
+from ansible_collections.printfleet.canon.plugins.module_utils.device import identity as device
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import oids
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import NO_SUCH
 
 
 def answers(**over):

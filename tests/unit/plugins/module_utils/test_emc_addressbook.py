@@ -9,11 +9,11 @@ import io
 import openpyxl
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils.formats.abook_csv import (
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.abook_csv import (
     AddressBookFormatError,
     EncryptedSecret,
 )
-from ansible_collections.printfleet.canon.plugins.module_utils.formats.emc_addressbook import (
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.emc_addressbook import (
     COLUMNS_BY_TYPE,
     parse_emc_csv,
     parse_emc_xlsx,

@@ -7,8 +7,8 @@ import base64
 
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils.formats.abook_csv import AddressBookFormatError
-from ansible_collections.printfleet.canon.plugins.module_utils.formats.ldif import (
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.abook_csv import AddressBookFormatError
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.ldif import (
     escape_dn_value,
     first_rdn_value,
     parse_ldif,

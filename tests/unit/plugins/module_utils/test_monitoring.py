@@ -1,4 +1,4 @@
-"""Monitoring conditions, notify-once, cleared and the state file (module_utils/monitoring.py)."""
+"""Monitoring conditions, notify-once, cleared and the state file (module_utils/monitoring/conditions.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils import monitoring
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.monitoring import conditions as monitoring
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
 T0 = datetime(2024, 6, 1, 8, 0, tzinfo=timezone.utc)
 

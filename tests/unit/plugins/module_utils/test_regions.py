@@ -5,8 +5,8 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils import regions
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.discovery import regions
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
 
 def addresses(ipset):

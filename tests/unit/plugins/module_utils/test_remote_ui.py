@@ -29,10 +29,10 @@ import pytest
 import yaml
 
 from ansible_collections.printfleet.canon.plugins.doc_fragments.remote_ui import ModuleDocFragment
-from ansible_collections.printfleet.canon.plugins.module_utils import protocol_table as pt
-from ansible_collections.printfleet.canon.plugins.module_utils import remote_ui
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.remote_ui import (
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table as pt
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import remote_ui
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.remote_ui import (
     RemoteUiOptions,
     RemoteUiSession,
     options_from_params,

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from ansible_collections.printfleet.canon.plugins.module_utils.counter_report import Report, UsageChart
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.formats import report_writers
-from ansible_collections.printfleet.canon.plugins.module_utils.formats.report_writers import (
+from ansible_collections.printfleet.canon.plugins.module_utils.counters.report import Report, UsageChart
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.counters import report_writers
+from ansible_collections.printfleet.canon.plugins.module_utils.counters.report_writers import (
     FORMULA_TRIGGERS, ZIP_EPOCH, neutralise_csv, plan_outputs, render, write_csv, write_xlsx)
 
 BERLIN = ZoneInfo("Europe/Berlin")

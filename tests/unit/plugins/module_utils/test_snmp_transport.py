@@ -9,10 +9,10 @@ import bisect
 
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils import ber
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.oids import oid_tuple
-from ansible_collections.printfleet.canon.plugins.module_utils.snmp import (
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import ber
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.oids import oid_tuple
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (
     NO_SUCH, SnmpClient, SnmpCredentials, SnmpTarget, integer, octet_string)
 from simulator.snmp.endpoint import UsmUser
 from tests.unit.simulator.snmp_fakes import (HR_PRINTER_STATUS, SYS_CONTACT, SYS_DESCR, SYS_NAME, AgentThread,

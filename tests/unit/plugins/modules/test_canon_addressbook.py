@@ -12,10 +12,11 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils import addressbook as ab
-from ansible_collections.printfleet.canon.plugins.module_utils import oids, protocol_table
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.formats.abook_csv import EncryptedSecret
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook import model as ab
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import oids
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.abook_csv import EncryptedSecret
 from ansible_collections.printfleet.canon.plugins.modules import canon_addressbook
 
 LOGIN = {"host": "127.132.250.1", "system_manager_id": "7654321", "system_manager_pin": "pin-1234-secret"}

@@ -15,7 +15,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 from openpyxl import load_workbook
 
-from ansible_collections.printfleet.canon.plugins.module_utils.counter_store import CounterStore
+from ansible_collections.printfleet.canon.plugins.module_utils.counters.store import CounterStore
 from ansible_collections.printfleet.canon.plugins.modules import canon_counter_report
 
 START = datetime(2024, 1, 1, 22, 50, tzinfo=timezone.utc)

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.module_utils import counters
+from ansible_collections.printfleet.canon.plugins.module_utils.counters import capture as counters
 from ansible_collections.printfleet.canon.plugins.modules import canon_counters
 
 OK_COUNTERS = [{"id": 101, "name": "Total 1", "category": "total", "unit": "impressions",

@@ -25,9 +25,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ansible_collections.printfleet.canon.plugins.module_utils import ber, oids
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.snmp import SnmpClient, SnmpCredentials, SnmpTarget
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import ber
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import oids
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import SnmpClient, SnmpCredentials, SnmpTarget
 
 RECEIVE_BUFFER = 8 * 1024 * 1024
 TICK = 0.002   # seconds between pacing rounds

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Dict, Iterable, List, Optional
 
-from ansible_collections.printfleet.canon.plugins.module_utils import oids
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.snmp import (
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import oids
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (
     NO_SUCH, SnmpClient, SnmpCredentials, SnmpTarget, to_text)
 
 UNKNOWN = "unknown"

@@ -21,10 +21,10 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.printfleet.canon.plugins.module_utils import addressbook as ab
-from ansible_collections.printfleet.canon.plugins.module_utils import protocol_table as pt
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.remote_ui import Page, RemoteUiSession
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook import model as ab
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table as pt
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.remote_ui import Page, RemoteUiSession
 
 EXPORT_FORMATS: Tuple[str, ...] = ("canon_csv", "ldif")
 AREA = "address_book"

@@ -36,8 +36,8 @@ from urllib.parse import urljoin, urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.printfleet.canon.plugins.module_utils import protocol_table as pt
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import ERROR_CODES, CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table as pt
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import ERROR_CODES, CanonError
 
 try:
     import requests

@@ -23,10 +23,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from .errors import CanonError
-from .formats import emc_addressbook as emc_format
-from .formats import ldif as ldif_format
-from .formats.abook_csv import (
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import emc_addressbook as emc_format
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import ldif as ldif_format
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.abook_csv import (
     ON_UNSUPPORTED_CHOICES,
     AddressBookFormatError,
     EncryptedSecret,

@@ -30,8 +30,8 @@ import zipfile
 from datetime import date, datetime, timezone
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ansible_collections.printfleet.canon.plugins.module_utils.counter_report import Column, Report
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.counters.report import Column, Report
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
 OPENPYXL_IMPORT_ERROR: Optional[str] = None
 try:

@@ -4,7 +4,7 @@
 """Canon AddressBook CSV: the device's own address-list import/export file.
 
 Pure standard library and no Ansible imports, so the printer simulator can mirror this file.
-Entries are plain dicts with the keys of ``module_utils/addressbook.py`` (``type``, ``name``,
+Entries are plain dicts with the keys of ``module_utils/addressbook/model.py`` (``type``, ``name``,
 ``reading``, ``number`` ...). This module only moves them to and from text; it does not check
 limits or fill defaults (the domain module does that), so an empty cell simply means "key absent".
 

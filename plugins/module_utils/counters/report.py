@@ -40,10 +40,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ansible_collections.printfleet.canon.plugins.module_utils.counter_store import (
+from ansible_collections.printfleet.canon.plugins.module_utils.counters.store import (
     CounterId, CounterInfo, CounterStore, Device, Reading, Reset, counter_id_of, counter_key,
     counter_sort_key, to_utc)
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
 REPORT_TYPES: Tuple[str, ...] = ("by_device", "by_counter", "lifetime")
 REPORT_TITLES: Dict[str, str] = {"by_device": "By device", "by_counter": "By counter", "lifetime": "Lifetime"}

@@ -35,7 +35,7 @@ from typing import (Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Op
                     Set, Tuple, Union)
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
 CounterId = Union[int, str]
 

@@ -28,9 +28,9 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
-from ansible_collections.printfleet.canon.plugins.module_utils import ber
-from ansible_collections.printfleet.canon.plugins.module_utils.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.oids import oid_str, oid_tuple
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import ber
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.oids import oid_str, oid_tuple
 
 PYSNMP_IMPORT_ERROR: Optional[str] = None
 try:

@@ -13,7 +13,7 @@ from typing import Any, Dict
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.printfleet.canon.plugins.module_utils.snmp import (
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (
     AUTH_PROTOCOLS, PRIV_PROTOCOLS, SNMP_VERSIONS, SnmpCredentials, SnmpTarget)
 
 SNMP_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
