@@ -67,6 +67,10 @@ ERROR_CODES: Dict[str, tuple] = {
         None,
     ),
     "unsupported_capability": ("The device or model does not support this function.", None),
+    "verify_failed": (
+        "After writing, the state read back from the device differs from what was written.",
+        "The device may have refused or dropped part of the change; the error details list what is left.",
+    ),
     # --- Remote UI (HTTP) ---------------------------------------------------------------
     "rui_unreachable": (
         "The Remote UI did not answer.",
