@@ -109,6 +109,18 @@ options:
       context:
         description: SNMPv3 context name.
         type: str
+      vars:
+        description:
+          - Host variables given to every host this set worked for, so modules run with no connection
+            arguments (see the C(printfleet.canon.canon_device) connection variables, for example
+            C(canon_snmp_community), C(canon_snmp_v3_auth_password), C(canon_rui_password)).
+          - Values are kept as written and templated when a task runs, so give secrets as references
+            (C("{{ vault_snmp_community }}")); C(ansible-inventory --list) then shows the reference,
+            never the secret.
+          - The plugin itself sets the non-secret C(canon_snmp_version), C(canon_snmp_port) and, for
+            SNMPv3 sets, C(canon_snmp_v3_user), C(canon_snmp_v3_auth_protocol) and
+            C(canon_snmp_v3_priv_protocol).
+        type: dict
         default: ''
   timeout:
     description: Seconds to wait for an answer to each probe.
@@ -619,6 +631,25 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for key, value in values.items():
             self.inventory.set_variable(group, key, value)
 
+    def _credential_vars(self, name):
+        """Connection variables of the credential set a host answered to: the set's non-secret SNMPv3
+        parameters and its ``vars`` (kept as written, so secret references are templated only when a
+        task runs and never show in ``ansible-inventory --list``)."""
+        raw = next((c for c in (self.get_option("credentials") or [])
+                    if isinstance(c, dict) and str(c.get("name")) == str(name)), None)
+        if raw is None:
+            return {}
+        out = {}
+        if str(raw.get("version") or "1") == "3":
+            user = raw.get("user")
+            if isinstance(user, str) and not self.templar.is_template(user):
+                out["canon_snmp_v3_user"] = _trust(user)
+            out["canon_snmp_v3_auth_protocol"] = _trust(raw.get("auth_protocol") or "sha256")
+            out["canon_snmp_v3_priv_protocol"] = _trust(raw.get("priv_protocol") or "aes")
+        for key, value in (raw.get("vars") or {}).items():
+            out[str(key)] = _trust(value) if isinstance(value, str) else value
+        return out
+
     def _hostvars(self, rec, managed):
         ident = rec["identity"]
         hv = {
@@ -645,6 +676,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         }
         if rec.get("fqdn"):
             hv["canon_fqdn"] = rec["fqdn"]
+        hv.update(self._credential_vars(rec.get("credential")))
         # Device-supplied strings stay untrusted (anyone with a write community can set sysName or
         # sysLocation); strings this plugin computed or validated itself are marked trusted.
         for key, value in hv.items():

@@ -36,14 +36,21 @@ def captured_spec(module):
         seen.update(kwargs)
         raise _Captured()
 
-    original = module.AnsibleModule
-    module.AnsibleModule = fake
+    from ansible.module_utils import basic
+
+    original = getattr(module, "AnsibleModule", None)
+    original_basic = basic.AnsibleModule
+    if original is not None:
+        module.AnsibleModule = fake
+    basic.AnsibleModule = fake          # modules built on core/resource.py create it through run_resource
     try:
         module.main()
     except _Captured:
         pass
     finally:
-        module.AnsibleModule = original
+        basic.AnsibleModule = original_basic
+        if original is not None:
+            module.AnsibleModule = original
     assert "argument_spec" in seen, module.__name__
     return seen["argument_spec"]
 
@@ -82,10 +89,21 @@ def compare(spec, docs, where):
             compare(option["options"], doc["suboptions"], path)
 
 
-def test_every_module_is_in_the_action_group():
+def takes_the_connection(name):
+    module = importlib.import_module(modules_pkg.__name__ + "." + name)
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    return "printfleet.canon.connection" in (doc.get("extends_documentation_fragment") or [])
+
+
+def test_action_group_holds_exactly_the_modules_with_the_connection_block():
+    """module_defaults for group/printfleet.canon.canon must be valid for every member."""
     with open(os.path.join(ROOT, "meta", "runtime.yml"), encoding="utf-8") as fh:
-        group = yaml.safe_load(fh)["action_groups"]["canon"]
-    assert sorted(group) == MODULE_NAMES
+        runtime = yaml.safe_load(fh)
+    group = runtime["action_groups"]["canon"]
+    assert sorted(group) == sorted(name for name in MODULE_NAMES if takes_the_connection(name))
+    routing = runtime["plugin_routing"]["action"]
+    for name in group:   # every device module gets its connection from the inventory
+        assert routing[name]["redirect"] == "printfleet.canon.canon_device", name
 
 
 @pytest.mark.parametrize("name", MODULE_NAMES)
