@@ -85,7 +85,7 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
     _supports_check_mode = True
-    _supports_async = False
+    _supports_async = True
 
     def _module_name(self) -> str:
         # the task's own action: resolved_action names this (redirected) action plugin instead
@@ -124,5 +124,10 @@ class ActionModule(ActionBase):
             name = self._shared_loader_obj.module_loader.find_plugin_with_context(
                 name, collection_list=self._task.collections).resolved_fqcn or name
             module_args.update(self.connection_args(module_args, task_vars, documented_options(path)))
-        result.update(self._execute_module(module_name=name, module_args=module_args, task_vars=task_vars))
+        # async (async: N, poll: 0) works as with any module: the module runs wrapped on the controller
+        wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
+        result.update(self._execute_module(module_name=name, module_args=module_args, task_vars=task_vars,
+                                           wrap_async=wrap_async))
+        if not wrap_async:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
         return result

@@ -95,6 +95,8 @@ class ResourceModule:
     secret_keys: Tuple[str, ...] = ()
     #: Name shown in diff headers ("<host> <resource>, before").
     resource_name: str = "resource"
+    #: Take the backup on every writing-state run (a scheduled backup), not only before a change.
+    backup_always: bool = False
 
     def __init__(self, module: Any) -> None:
         self.module = module
@@ -175,6 +177,13 @@ class ResourceModule:
         """What a failed run still reports (override to add what was written)."""
         return {"changed": self.wrote}
 
+    def extend_result(self, result: Dict[str, Any], before: Any, after: Any, plan: Optional[Plan]) -> None:
+        """Add resource-specific keys to a successful device-state result (``plan`` is None for gathered)."""
+
+    def exit_extras(self) -> Dict[str, Any]:
+        """Keys every exit (success or failure) carries, e.g. a compact ``invocation`` for huge arguments."""
+        return {}
+
     # ------------------------------------------------------------------ machinery --------------
     @contextlib.contextmanager
     def phase(self, name: str):
@@ -197,10 +206,14 @@ class ResourceModule:
         self.validate()
         result = self.result
         if state == "rendered":
-            result.update(changed=False, rendered=self.render())
+            rendered = self.render()            # may set self.result["changed"] when it writes files
+            result.setdefault("changed", False)
+            result["rendered"] = rendered
             return result
         if state == "parsed":
-            result.update(changed=False, parsed=self.public_state(self.parse()))
+            parsed = self.parse()
+            result.setdefault("changed", False)
+            result["parsed"] = self.public_state(parsed)
             return result
         with contextlib.ExitStack() as stack:
             with self.phase("connect"):
@@ -208,7 +221,8 @@ class ResourceModule:
             with self.phase("read"):
                 before = self.read(conn)
             if state == "gathered":
-                result.update(changed=False, gathered=self.public_state(before))
+                result.update(changed=self.wrote, gathered=self.public_state(before))
+                self.extend_result(result, before, before, None)
                 return result
             with self.phase("plan"):
                 plan = self.plan(before)
@@ -220,22 +234,24 @@ class ResourceModule:
                 result.update(self.result_state(before, before, plan))
                 return result
             after = plan.after if plan.after is not None else before
-            if plan.changed and not self.check_mode:
+            if (plan.changed or self.backup_always) and not self.check_mode:
                 with self.phase("backup"):
                     saved = self.backup(conn, before, plan)
                 if saved:
                     result.update(saved)
+            if plan.changed and not self.check_mode:
                 with self.phase("apply"):
                     self.wrote = True
                     self.apply(conn, plan)
                 with self.phase("verify"):
                     after = self.read_back(conn, plan)
                     self.verify(conn, plan, after)
-            result["changed"] = plan.changed
+            result["changed"] = plan.changed or self.wrote
             result["actions"] = self.mask(plan.actions)
             result.update(self.result_state(before, after, plan))
-            if getattr(self.module, "_diff", False) and plan.changed:
+            if getattr(self.module, "_diff", False):     # diff mode always answers; equal sides = no change
                 result["diff"] = self.diff(before, after, plan)
+            self.extend_result(result, before, after, plan)
         return result
 
     def run(self) -> None:
@@ -248,12 +264,14 @@ class ResourceModule:
             failure = exc.to_result()
             for key, value in self.failure_extras().items():
                 failure.setdefault(key, value)
-            if self.warnings:
-                failure["warnings"] = list(self.warnings)
+            for warning in self.warnings:
+                self.module.warn(warning)
+            failure.update(self.exit_extras())
             self.module.fail_json(**failure)
             return
         for warning in self.warnings:
             self.module.warn(warning)
+        result.update(self.exit_extras())
         self.module.exit_json(**result)
 
 

@@ -17,6 +17,8 @@ from ansible_collections.printfleet.canon.plugins.module_utils.transport import 
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.abook_csv import EncryptedSecret
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.resource import AddressBookResource
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import snmp
 from ansible_collections.printfleet.canon.plugins.modules import canon_addressbook
 
 LOGIN = {"host": "127.132.250.1", "system_manager_id": "7654321", "system_manager_pin": "pin-1234-secret"}
@@ -134,8 +136,8 @@ class FakeClient:
 def device(monkeypatch) -> FakeDevice:
     dev = FakeDevice()
     FakeSession.device = dev
-    monkeypatch.setattr(canon_addressbook, "RemoteUiSession", FakeSession)
-    monkeypatch.setattr(canon_addressbook, "AddressBookClient", FakeClient)
+    monkeypatch.setattr(AddressBookResource, "session_class", FakeSession)
+    monkeypatch.setattr(AddressBookResource, "client_class", FakeClient)
     return dev
 
 
@@ -538,7 +540,7 @@ class FakeSnmp:
 def test_restart_if_required_lifts_the_restriction_restarts_and_continues(device, run, monkeypatch):
     device.restricted = True
     fake = FakeSnmp(device)
-    monkeypatch.setattr(canon_addressbook.snmp, "run", fake.run)
+    monkeypatch.setattr(snmp, "run", fake.run)
     result = run({"lists": {"address_list_1": [email("a", "a@example.com")]}, "restart_if_required": True,
                   "community": "rw-community"})
     assert result["changed"] is True and result["restarted"] is True, result
