@@ -22,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import ipaddress
+import importlib
+import importlib.util
 import random
 import socket
 import traceback
@@ -32,14 +34,34 @@ from ansible_collections.printfleet.canon.plugins.module_utils.transport import 
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.oids import oid_str, oid_tuple
 
-PYSNMP_IMPORT_ERROR: Optional[str] = None
-try:
-    from pyasn1.type import univ
-    from pysnmp.hlapi.v3arch import asyncio as v3arch
-    from pysnmp.proto import rfc1902, rfc1905
-    from pysnmp.proto.rfc1902 import ObjectName
-except ImportError:  # pragma: no cover - reported by the module as missing_dependency
-    PYSNMP_IMPORT_ERROR = traceback.format_exc()
+class _LazyModule:
+    """Import a pysnmp/pyasn1 module on first attribute access.
+
+    SNMPv1/v2c run on the collection's own BER engine; only SNMPv3 needs pysnmp, whose import costs
+    about 30 ms. Every module start on every host paid it before; now only v3 work does.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: Any = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._module is None:
+            self._module = importlib.import_module(self._name)
+        return getattr(self._module, attr)
+
+
+def _find_pysnmp_error() -> Optional[str]:
+    """Whether pysnmp and pyasn1 are installed, without importing them (cheap)."""
+    missing = [name for name in ("pysnmp", "pyasn1") if importlib.util.find_spec(name) is None]
+    return "No module named %s" % " or ".join(repr(name) for name in missing) if missing else None
+
+
+PYSNMP_IMPORT_ERROR: Optional[str] = _find_pysnmp_error()
+univ = _LazyModule("pyasn1.type.univ")
+v3arch = _LazyModule("pysnmp.hlapi.v3arch.asyncio")
+rfc1902 = _LazyModule("pysnmp.proto.rfc1902")
+rfc1905 = _LazyModule("pysnmp.proto.rfc1905")
 
 T = TypeVar("T")
 
@@ -464,7 +486,7 @@ class SnmpClient:
         args = (self._engine, v3arch.UsmUserData(creds.user, **kwargs), self._v3_transports[key],
                 v3arch.ContextData(contextName=creds.context or ""))
         # plain (name, value) tuples: ObjectType would switch MIB resolution on (twice the CPU)
-        pairs = [(ObjectName(o), v.pysnmp() if isinstance(v, Typed) else rfc1902.Null("")) for o, v in var_binds]
+        pairs = [(rfc1902.ObjectName(o), v.pysnmp() if isinstance(v, Typed) else rfc1902.Null("")) for o, v in var_binds]
         if kind == "get":
             coro = v3arch.get_cmd(*args, *pairs, lookupMib=False)
         elif kind == "next":
