@@ -283,9 +283,18 @@ results:
       elements: dict
       returned: when O(return_counters=true), on success
       contains:
-        id: {description: "Canon counter ID (an integer), C(prtMarkerLifeCount), or the device's label for a
-                           counter the catalog does not know.", type: raw, sample: 101}
-        name: {description: Catalog name (the device's label for unknown counters)., type: str, sample: Total 1}
+        id: {description: "The device's Canon counter ID (an integer; the device's own number always wins),
+                           C(prtMarkerLifeCount), or V(null) for a name/value row that neither the device nor a
+                           confirmed catalog label numbers.", type: raw, sample: 101}
+        key: {description: "Stable identity of the reading: the ID as text, or the label of an unnumbered
+                            counter (C(named:<n>) without one). The store keeps readings under it.",
+              type: str, sample: "101"}
+        id_source:
+          description: "Where the ID comes from: V(device) (counter tables 1.4/1.3), V(catalog) (exact confirmed
+            catalog label of a name/value row), V(standard) (prtMarkerLifeCount), V(null) when there is no ID."
+          type: str
+        name: {description: "The device's label (the catalog name when the device gives none).", type: str,
+               sample: Total 1}
         category: {description: "total, copy, print, scan, colour, black, size, sides or other.", type: str}
         unit: {description: "impressions or scans (prtMarkerLifeCount: the device's prtMarkerCounterUnit).",
                type: str}

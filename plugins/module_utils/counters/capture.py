@@ -57,9 +57,28 @@ UNIT_IMPRESSIONS = "impressions"   # Canon "clicks": one per printed side; "...2
 UNIT_SCANS = "scans"               # originals scanned
 
 
+# --- labels ------------------------------------------------------------------------------------------
+
+_SPACE = re.compile(r"\s+")
+_BW = re.compile(r"black\s*(?:&|and)\s*white|b\s*&\s*w")
+
+
+def normalise_label(label: str) -> str:
+    """A comparison key for a counter label: case, spacing, colour/color and B&W spellings ignored."""
+    text = label.casefold().replace("colour", "color")
+    text = _BW.sub("black", text)
+    return _SPACE.sub("", text)
+
+
 @dataclass(frozen=True)
 class CounterDef:
-    """One Canon counter ID. ``confirmed`` is False where public sources do not confirm the label."""
+    """One Canon counter ID and its panel label.
+
+    ``confirmed`` is True where a public English capture shows this exact ID/label pair (see
+    docs/counters.md, "Where each pair comes from"); False where the label is only known from a
+    translated listing or inferred from the numbering. Only confirmed labels give an unnumbered
+    name/value row an ID (``id_source: catalog``); unconfirmed ones only name device-numbered rows.
+    """
 
     id: int
     name: str
@@ -68,43 +87,114 @@ class CounterDef:
     confirmed: bool = True
 
 
-# Sources and confidence per ID: research/canon-device-protocols.md §2 and docs/counters.md.
+def category_for_label(label: Optional[str]) -> str:
+    """The category a Canon counter label names, from its own words (function first, then colour,
+    then size/sides): 'Print (Full Color + Single Color/Large)' is print, 'Copy (Black/Small)' copy,
+    'Total (Black 2)' black, 'Total (Large)' size. Categories follow the device's names, never the ID."""
+    text = normalise_label(label or "")
+    if not text:
+        return "other"
+    if "scan" in text:
+        return "scan"
+    head = text.split("(", 1)[0]
+    if head in ("copy+print",):
+        if "black" in text:
+            return "black"
+        if "color" in text:
+            return "colour"
+        return "total"
+    if head.startswith("copy"):
+        return "copy"
+    if head.startswith("print"):
+        return "print"
+    if head.startswith("total") or head in ("large", "small"):
+        if "2-sided" in text:
+            return "sides"
+        if "black" in text:
+            return "black"
+        if "color" in text:
+            return "colour"
+        if "large" in text or "small" in text or "longsheet" in text or head in ("large", "small"):
+            return "size"
+        return "total"
+    return "other"
+
+
+def _def(cid: int, name: str, confirmed: bool = True) -> "CounterDef":
+    return CounterDef(cid, name, category_for_label(name), UNIT_SCANS if cid // 100 == 5 else UNIT_IMPRESSIONS,
+                      confirmed)
+
+
+# Every pair's source: docs/counters.md ("Where each pair comes from"). confirmed=False: the English
+# label is reconstructed from a translated public listing of the Counter Check numbers or inferred.
 CATALOG: Dict[int, CounterDef] = {d.id: d for d in (
-    CounterDef(101, "Total 1", "total"),
-    CounterDef(102, "Total 2", "total"),
-    CounterDef(103, "Total (Large)", "size"),
-    CounterDef(104, "Total (Small)", "size"),
-    # UNCONFIRMED: 105's label is only "expected" by one public tool; inferred from the 1/2 pattern.
-    CounterDef(105, "Total (Full Color 1)", "colour", confirmed=False),
-    # UNCONFIRMED label: the colour billing meter (large counted twice) is corroborated, its exact name is not.
-    CounterDef(106, "Total (Full Color 2)", "colour", confirmed=False),
-    CounterDef(108, "Total (Black 1)", "black"),
-    CounterDef(109, "Total (Black 2)", "black"),
-    CounterDef(112, "Total (Black/Large)", "black"),
-    CounterDef(113, "Total (Black/Small)", "black"),
-    # UNCONFIRMED: one fleet script calls 114 "two-sided"; the label is inferred.
-    CounterDef(114, "Total 1 (2-Sided)", "sides", confirmed=False),
-    CounterDef(116, "Large (2-Sided)", "sides"),
-    CounterDef(117, "Small (2-Sided)", "sides"),
-    CounterDef(122, "Total (Full Color + Single Color/Large)", "colour"),
-    CounterDef(123, "Total (Full Color + Single Color/Small)", "colour"),
-    CounterDef(124, "Total (Full Color + Single Color 2)", "colour"),
-    # UNCONFIRMED: 125 is paired with 122 in a public billing recipe; the label is inferred.
-    CounterDef(125, "Total (Full Color + Single Color 1)", "colour", confirmed=False),
-    CounterDef(201, "Copy (Total 1)", "copy"),
-    CounterDef(301, "Print (Total 1)", "print"),
-    CounterDef(403, "Print (Full Color + Single Color/Large)", "print"),
-    CounterDef(404, "Print (Full Color + Single Color/Small)", "print"),
-    CounterDef(407, "Copy (Full Color + Single Color/Large)", "copy"),
-    CounterDef(408, "Copy (Full Color + Single Color/Small)", "copy"),
-    CounterDef(471, "Total (Long Sheet)", "size"),
-    CounterDef(473, "Total (Black & White/Long Sheet)", "black"),
-    CounterDef(475, "Total (Full Color + Single Color/Long Sheet)", "colour"),
-    CounterDef(501, "Scan (Total 1)", "scan", UNIT_SCANS),
-    CounterDef(503, "Scan (Large)", "scan", UNIT_SCANS),
-    CounterDef(504, "Scan (Small)", "scan", UNIT_SCANS),
-    CounterDef(507, "Black Scan (Large)", "scan", UNIT_SCANS),
-    CounterDef(508, "Black Scan (Small)", "scan", UNIT_SCANS),
+    _def(101, "Total 1"),
+    _def(102, "Total 2"),
+    _def(103, "Total (Large)"),
+    _def(104, "Total (Small)"),
+    _def(105, "Total (Full Color 1)", confirmed=False),
+    _def(106, "Total (Full Color 2)", confirmed=False),
+    _def(108, "Total (Black 1)"),
+    _def(109, "Total (Black 2)"),
+    _def(110, "Total (Single Color/Large)", confirmed=False),
+    _def(111, "Total (Single Color/Small)", confirmed=False),
+    _def(112, "Total (Black/Large)"),
+    _def(113, "Total (Black/Small)"),
+    _def(114, "Total 1 (2-Sided)", confirmed=False),
+    _def(115, "Total 2 (2-Sided)", confirmed=False),
+    _def(116, "Large (2-Sided)"),
+    _def(117, "Small (2-Sided)"),
+    _def(118, "Total (Single Color 1)", confirmed=False),
+    _def(119, "Total (Single Color 2)", confirmed=False),
+    _def(120, "Total (Full Color/Large)", confirmed=False),
+    _def(121, "Total (Full Color/Small)", confirmed=False),
+    _def(122, "Total (Full Color + Single Color/Large)"),
+    _def(123, "Total (Full Color + Single Color/Small)"),
+    _def(124, "Total (Full Color + Single Color 2)"),
+    _def(125, "Total (Full Color + Single Color 1)", confirmed=False),
+    _def(201, "Copy (Total 1)"),
+    _def(202, "Copy (Total 2)", confirmed=False),
+    _def(203, "Copy (Large)", confirmed=False),
+    _def(204, "Copy (Small)", confirmed=False),
+    _def(221, "Copy (Black 1)", confirmed=False),
+    _def(222, "Copy (Black 2)", confirmed=False),
+    _def(227, "Copy (Black/Large)", confirmed=False),
+    _def(228, "Copy (Black/Small)", confirmed=False),
+    _def(229, "Copy (Full Color + Single Color/Large)"),
+    _def(230, "Copy (Full Color + Single Color/Small)"),
+    _def(301, "Print (Total 1)"),
+    _def(302, "Print (Total 2)", confirmed=False),
+    _def(303, "Print (Large)", confirmed=False),
+    _def(304, "Print (Small)", confirmed=False),
+    _def(313, "Print (Black 1)", confirmed=False),
+    _def(314, "Print (Black 2)", confirmed=False),
+    _def(319, "Print (Black/Large)", confirmed=False),
+    _def(320, "Print (Black/Small)", confirmed=False),
+    _def(321, "Print (Full Color + Single Color/Large)"),
+    _def(322, "Print (Full Color + Single Color/Small)"),
+    _def(401, "Copy + Print (Full Color/Large)", confirmed=False),
+    _def(402, "Copy + Print (Full Color/Small)", confirmed=False),
+    _def(403, "Copy + Print (Black/Large)", confirmed=False),
+    _def(404, "Copy + Print (Black/Small)", confirmed=False),
+    _def(405, "Copy + Print (Black 2)", confirmed=False),
+    _def(406, "Copy + Print (Black 1)", confirmed=False),
+    _def(407, "Copy + Print (Full Color + Single Color/Large)", confirmed=False),
+    _def(408, "Copy + Print (Full Color + Single Color/Small)", confirmed=False),
+    _def(471, "Total (Long Sheet)"),
+    _def(473, "Total (Black & White/Long Sheet)"),
+    _def(475, "Total (Full Color + Single Color/Long Sheet)"),
+    _def(501, "Scan (Total 1)"),
+    _def(502, "Scan (Total 2)", confirmed=False),
+    _def(503, "Scan (Large)"),
+    _def(504, "Scan (Small)"),
+    _def(505, "Black Scan (Total 1)", confirmed=False),
+    _def(506, "Black Scan (Total 2)", confirmed=False),
+    _def(507, "Black Scan (Large)"),
+    _def(508, "Black Scan (Small)"),
+    _def(509, "Color Scan (Total 1)", confirmed=False),
+    _def(510, "Color Scan (Total 2)", confirmed=False),
+    _def(511, "Color Scan (Large)", confirmed=False),
+    _def(512, "Color Scan (Small)", confirmed=False),
 )}
 
 # The Printer MIB's own lifetime count, reported beside the Canon IDs. It can differ from 101
@@ -147,22 +237,11 @@ CANON_PROTOCOL_HINT = ("EMC reads some counters only over the Canon protocol (UD
 _MAX_LABEL_ID = 100   # an unknown label becomes the counter id; keep it short enough for the store
 
 
-# --- labels ------------------------------------------------------------------------------------------
-
-_SPACE = re.compile(r"\s+")
-_BW = re.compile(r"black\s*(?:&|and)\s*white|b\s*&\s*w")
-
-
-def normalise_label(label: str) -> str:
-    """A comparison key for a counter label: case, spacing, colour/color and B&W spellings ignored."""
-    text = label.casefold().replace("colour", "color")
-    text = _BW.sub("black", text)
-    return _SPACE.sub("", text)
-
-
-# Normalised label -> ID for the self-describing table. Only catalog names: a label seen on a
-# real device but missing here is kept as an unknown counter, never guessed.
-LABEL_INDEX: Dict[str, int] = {normalise_label(d.name): d.id for d in CATALOG.values()}
+# Normalised label -> ID for unnumbered name/value rows. Only confirmed catalog pairs: a label seen
+# on a real device but missing here keeps its name and ``id: null``, never a guessed number.
+LABEL_INDEX: Dict[str, int] = {normalise_label(d.name): d.id for d in CATALOG.values() if d.confirmed}
+# Every catalog label (confirmed or not) -> ID, to name device-numbered rows that come without a label.
+ALL_LABELS: Dict[str, int] = {normalise_label(d.name): d.id for d in CATALOG.values()}
 
 
 def id_for_label(label: Optional[str]) -> Optional[int]:
@@ -254,9 +333,9 @@ def _code_number(code: Any) -> Optional[int]:
     return None
 
 
-def _label_id(label: Optional[str], index: Tuple[int, ...]) -> str:
-    """The id of a counter whose label the catalog does not know: the label itself (never all digits,
-    which would read as a Canon ID), or its table position when the device gives no label."""
+def _label_key(label: Optional[str], index: Tuple[int, ...]) -> str:
+    """The stable key of a counter the device does not number: its label (never all digits, which
+    would read as a Canon ID), or its table position when the device gives no label."""
     text = (label or "").strip()
     if not text:
         return "named:" + ".".join(str(i) for i in index)
@@ -272,35 +351,51 @@ class _Merged:
     names: Dict[str, str] = field(default_factory=dict)
 
 
+def _unit_for(category: str, known: Optional[CounterDef]) -> str:
+    if known is not None:
+        return known.unit
+    return UNIT_SCANS if category == "scan" else UNIT_IMPRESSIONS
+
+
 def merge_counters(rows: Sequence[RawCounter], life_count: Any = None, life_unit: Any = None
                    ) -> Tuple[List[Dict[str, Any]], List[str]]:
-    """Merge the rows of all tables by counter ID; returns (counters, warnings).
+    """One reading per counter from the rows of all three Canon tables; returns (readings, warnings).
 
-    The display and "all" tables are indexed by the Canon ID; the self-describing table is mapped
-    by label. When two tables carry one ID the "all" table's value wins (then display, then named)
-    and ``tables`` lists every table that had it.
+    Real iR-ADV devices publish the same counter in up to three tables: the ID-keyed "all" table
+    (1.4), the short display table (1.3) and the name/value table (2.1, by position, names only).
+    The rules (issue 11, docs/counters.md):
+
+    * a counter the device numbers (tables 1.4/1.3) keeps the device's ID, always; when both ID
+      tables carry it the 1.4 value is used and a disagreement is a warning;
+    * a name/value row merges with the numbered reading of the same name (and normally the same
+      value; a different value is a warning, the numbered value is kept);
+    * a name/value row nobody numbers gets an ID only from an exact, confirmed catalog label whose
+      ID the device does not use for another counter (``id_source: catalog``); otherwise it keeps
+      its own name with ``id: null`` and a ``key`` (its label) that identifies it in the store;
+    * names and categories follow the device's own label; the catalog names a numbered row only
+      when the device gives no label.
     """
     warnings: List[str] = []
-    merged: Dict[CounterId, _Merged] = {}
+    numbered: Dict[CounterId, _Merged] = {}
+    named_rows: List[RawCounter] = []
     for row in rows:
         if not isinstance(row.value, int) or isinstance(row.value, bool) or row.value < 0:
             warnings.append("%s counter table row %s has a non-numeric value %r; skipped"
                             % (row.table, ".".join(map(str, row.index)), row.value))
             continue
-        cid: CounterId
         if row.table == "named":
-            known = id_for_label(row.name)
-            cid = known if known is not None else _label_id(row.name, row.index)
+            named_rows.append(row)
+            continue
+        cid: CounterId
+        if len(row.index) == 1:
+            cid = row.index[0]
         else:
-            if len(row.index) == 1:
-                cid = row.index[0]
-            else:
-                cid = "%s:%s" % (row.table, ".".join(map(str, row.index)))
-            code = _code_number(row.code)
-            if code is not None and isinstance(cid, int) and code != cid:
-                warnings.append("%s counter table row %d gives code %d; the row index is used as the counter ID"
-                                % (row.table, cid, code))
-        entry = merged.setdefault(cid, _Merged(cid))
+            cid = "%s:%s" % (row.table, ".".join(map(str, row.index)))
+        code = _code_number(row.code)
+        if code is not None and isinstance(cid, int) and code != cid:
+            warnings.append("%s counter table row %d gives code %d; the row index is used as the counter ID"
+                            % (row.table, cid, code))
+        entry = numbered.setdefault(cid, _Merged(cid))
         if row.table in entry.values:
             if entry.values[row.table] != row.value:
                 warnings.append("counter %s appears twice in the %s table (%d and %d); the first is kept"
@@ -310,35 +405,78 @@ def merge_counters(rows: Sequence[RawCounter], life_count: Any = None, life_unit
         if row.name and row.name.strip():
             entry.names[row.table] = row.name.strip()
 
-    counters: List[Dict[str, Any]] = []
-    for cid in sorted(merged, key=_sort_key):
-        entry = merged[cid]
-        tables = [t for t in TABLES if t in entry.values]
+    readings: List[Dict[str, Any]] = []
+    by_name: Dict[str, Dict[str, Any]] = {}
+    for cid in sorted(numbered, key=_sort_key):
+        entry = numbered[cid]
+        tables = [t for t in ID_TABLES if t in entry.values]
         value = entry.values[tables[0]]
-        differing = {t: v for t, v in entry.values.items() if v != value}
-        if differing:
+        if any(v != value for v in entry.values.values()):
             warnings.append("counter %s differs between tables (%s); the %s table's value %d is used" % (
                 cid, ", ".join("%s=%d" % (t, entry.values[t]) for t in tables), tables[0], value))
         device_name = next((entry.names[t] for t in tables if t in entry.names), None)
         known = catalog_entry(cid)
         if known and device_name and normalise_label(device_name) != normalise_label(known.name):
-            doubt = "" if known.confirmed else " (the catalog's label is unconfirmed)"
-            warnings.append("the device calls counter %d %r; the catalog name %r is used%s"
-                            % (cid, device_name, known.name, doubt))
-        counters.append({
-            "id": cid,
-            "name": known.name if known else (device_name or str(cid)),
-            "category": known.category if known else "other",
-            "unit": known.unit if known else UNIT_IMPRESSIONS,
-            "value": value,
-            "tables": tables,
-        })
+            warnings.append("the device calls counter %s %r where the catalog has %r; the device's name and "
+                            "ID are used" % (cid, device_name, known.name))
+        name = device_name or (known.name if known else str(cid))
+        category = category_for_label(device_name) if device_name else (known.category if known else "other")
+        reading = {"id": cid, "key": str(cid), "name": name, "category": category,
+                   "unit": _unit_for(category, known if not device_name or category == known_category(known)
+                                     else None),
+                   "value": value, "tables": tables, "id_source": "device"}
+        readings.append(reading)
+        if device_name or known:
+            by_name.setdefault(normalise_label(name), reading)
+
+    seen: Dict[str, Dict[str, Any]] = {}
+    for row in named_rows:
+        label = (row.name or "").strip()
+        norm = normalise_label(label) if label else ""
+        position = ".".join(map(str, row.index))
+        if norm and norm in seen:
+            first = seen[norm]
+            if first["value"] != row.value:
+                warnings.append("the name/value table lists %r twice (%d and %d, row %s); the first is kept"
+                                % (label, first["value"], row.value, position))
+            continue
+        match = by_name.get(norm) if norm else None
+        if match is not None:
+            if "named" not in match["tables"]:
+                match["tables"].append("named")
+            if match["value"] != row.value:
+                warnings.append("counter %s (%s) is %d in the %s table but %d in the name/value table (row %s); "
+                                "the %s value is used" % (match["id"], match["name"], match["value"],
+                                                          match["tables"][0], row.value, position,
+                                                          match["tables"][0]))
+            seen[norm] = match
+            continue
+        cid = LABEL_INDEX.get(norm) if norm else None
+        if cid is not None and cid in numbered:
+            warnings.append("name/value row %s %r matches catalog counter %d, but the device numbers another "
+                            "counter %d; it is kept without an ID" % (position, label, cid, cid))
+            cid = None
+        category = category_for_label(label) if label else "other"
+        reading = {"id": cid, "key": str(cid) if cid is not None else _label_key(label, row.index),
+                   "name": label or _label_key(label, row.index), "category": category,
+                   "unit": _unit_for(category, catalog_entry(cid) if cid is not None else None),
+                   "value": int(row.value), "tables": ["named"],
+                   "id_source": "catalog" if cid is not None else None}
+        readings.append(reading)
+        if norm:
+            seen[norm] = reading
+    readings.sort(key=lambda r: _sort_key(r["id"] if r["id"] is not None else r["key"]))
     if isinstance(life_count, int) and not isinstance(life_count, bool) and life_count >= 0:
         unit = MARKER_COUNTER_UNITS.get(life_unit, UNIT_IMPRESSIONS) if isinstance(life_unit, int) \
             else UNIT_IMPRESSIONS
-        counters.append({"id": LIFE_COUNT_ID, "name": LIFE_COUNT_NAME, "category": "total",
-                         "unit": unit, "value": int(life_count), "tables": [PRINTER_MIB_TABLE]})
-    return counters, warnings
+        readings.append({"id": LIFE_COUNT_ID, "key": LIFE_COUNT_ID, "name": LIFE_COUNT_NAME, "category": "total",
+                         "unit": unit, "value": int(life_count), "tables": [PRINTER_MIB_TABLE],
+                         "id_source": "standard"})
+    return readings, warnings
+
+
+def known_category(known: Optional[CounterDef]) -> Optional[str]:
+    return known.category if known is not None else None
 
 
 def _sort_key(cid: CounterId) -> Tuple[int, int, str]:
@@ -354,7 +492,7 @@ def select_counters(counters: Sequence[Dict[str, Any]], selection: Selection
                     ) -> Tuple[List[Dict[str, Any]], List[str]]:
     """Keep what the selection asks for; warn about requested IDs the device does not publish."""
     warnings: List[str] = []
-    by_id = {c["id"]: c for c in counters}
+    by_id = {c["id"]: c for c in counters if c.get("id") is not None}
     chosen: List[Dict[str, Any]] = []
     for c in counters:
         wanted = (selection.everything or c["id"] in selection.ids or c["category"] in selection.categories
@@ -530,7 +668,7 @@ def store_captures(results: Sequence[Dict[str, Any]], region: Optional[str] = No
             "serial": serial, "model": result.get("model"), "address": result.get("address"),
             "region": result.get("region") or region, "timezone": result.get("timezone") or tz_name,
             "captured_at": result["captured_at"],
-            "counters": [{"id": c["id"], "name": c["name"], "category": c["category"], "value": c["value"],
+            "counters": [{"id": c["id"] if c.get("id") is not None else c.get("key"), "name": c["name"], "category": c["category"], "value": c["value"],
                           "unit": c["unit"], "table": c["tables"][0]} for c in result["counters"]],
         })
     return captures, notes

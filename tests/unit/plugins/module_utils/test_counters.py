@@ -13,38 +13,53 @@ from ansible_collections.printfleet.canon.plugins.module_utils.core.errors impor
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (
     NO_SUCH, SnmpCredentials, SnmpTarget)
 
-REQUIRED_IDS = [101, 102, 103, 104, 105, 106, 108, 109, 112, 113, 114, 116, 117, 122, 123, 124, 125, 201, 301,
-                403, 404, 407, 408, 471, 473, 475, 501, 503, 504, 507, 508]
+CONFIRMED_PAIRS = {101: "Total 1", 102: "Total 2", 103: "Total (Large)", 104: "Total (Small)", 108: "Total (Black 1)",
+                   109: "Total (Black 2)", 112: "Total (Black/Large)", 113: "Total (Black/Small)",
+                   116: "Large (2-Sided)", 117: "Small (2-Sided)",
+                   122: "Total (Full Color + Single Color/Large)", 123: "Total (Full Color + Single Color/Small)",
+                   124: "Total (Full Color + Single Color 2)", 201: "Copy (Total 1)",
+                   229: "Copy (Full Color + Single Color/Large)", 230: "Copy (Full Color + Single Color/Small)",
+                   301: "Print (Total 1)", 321: "Print (Full Color + Single Color/Large)",
+                   322: "Print (Full Color + Single Color/Small)", 471: "Total (Long Sheet)",
+                   473: "Total (Black & White/Long Sheet)", 475: "Total (Full Color + Single Color/Long Sheet)",
+                   501: "Scan (Total 1)", 503: "Scan (Large)", 504: "Scan (Small)", 507: "Black Scan (Large)",
+                   508: "Black Scan (Small)"}
 
 
 # --- catalog -------------------------------------------------------------------------------------------
 
-def test_catalog_has_every_required_id_with_a_valid_category_and_unit():
-    assert sorted(counters.CATALOG) == REQUIRED_IDS
+def test_confirmed_catalog_pairs_are_exactly_the_publicly_captured_ones():
+    confirmed = {cid: e.name for cid, e in counters.CATALOG.items() if e.confirmed}
+    assert confirmed == CONFIRMED_PAIRS
     for cid, entry in counters.CATALOG.items():
         assert entry.id == cid
         assert entry.category in counters.CATEGORIES and entry.category != "other"
         assert entry.unit == (counters.UNIT_SCANS if cid // 100 == 5 else counters.UNIT_IMPRESSIONS)
 
 
-def test_catalog_names_and_categories_follow_the_canon_numbering():
+def test_catalog_never_holds_the_wrong_print_copy_pairs():
+    # public captures: the device numbers "Print (Full Color + Single Color/Large)" 321, not 403
     c = counters.CATALOG
-    assert (c[101].name, c[101].category) == ("Total 1", "total")
-    assert (c[102].name, c[102].category) == ("Total 2", "total")
-    assert (c[109].name, c[109].category) == ("Total (Black 2)", "black")
-    assert (c[123].name, c[123].category) == ("Total (Full Color + Single Color/Small)", "colour")
+    assert (c[321].name, c[322].name) == ("Print (Full Color + Single Color/Large)",
+                                          "Print (Full Color + Single Color/Small)")
+    assert (c[229].name, c[230].name) == ("Copy (Full Color + Single Color/Large)",
+                                          "Copy (Full Color + Single Color/Small)")
+    assert c[403].name.startswith("Copy + Print (") and not c[403].confirmed
+
+
+def test_catalog_categories_follow_the_device_names():
+    c = counters.CATALOG
+    assert (c[101].category, c[102].category, c[109].category, c[123].category) == ("total", "total", "black",
+                                                                                    "colour")
+    assert (c[321].category, c[322].category, c[229].category, c[230].category) == ("print", "print", "copy", "copy")
     assert (c[201].category, c[301].category, c[501].category) == ("copy", "print", "scan")
-    assert (c[103].category, c[116].category) == ("size", "sides")
+    assert (c[103].category, c[116].category, c[403].category) == ("size", "sides", "black")
 
 
-def test_unconfirmed_labels_are_flagged():
-    assert {cid for cid, e in counters.CATALOG.items() if not e.confirmed} == {105, 106, 114, 125}
-
-
-def test_every_catalog_name_maps_back_to_its_id():
-    assert len(counters.LABEL_INDEX) == len(counters.CATALOG)   # no two names normalise alike
+def test_every_confirmed_catalog_name_maps_back_to_its_id_and_unconfirmed_names_do_not():
+    assert len(counters.ALL_LABELS) == len(counters.CATALOG)   # no two names normalise alike
     for cid, entry in counters.CATALOG.items():
-        assert counters.id_for_label(entry.name) == cid
+        assert counters.id_for_label(entry.name) == (cid if entry.confirmed else None)
 
 
 @pytest.mark.parametrize("label,expected", [
@@ -52,6 +67,7 @@ def test_every_catalog_name_maps_back_to_its_id():
     ("  Total  (Black/Small) ", 113),
     ("Total ( Black / Small )", 113),
     ("Total (Full Colour + Single Colour/Large)", 122),
+    ("Print (Full Color + Single Color /Large)", 321),
     ("Total (B&W/Long Sheet)", 473),
     ("Total (Black and White/Long Sheet)", 473),
     ("Copy (Total 1)", 201),
@@ -90,8 +106,8 @@ def test_classic_display_table_string_codes_and_empty_names_use_catalog_names():
     found, warnings = merged(walk(display=[(101, b"101", b"", 5000), (108, b"108", b"", 3000)]))
     assert warnings == []
     c = by_id(found)
-    assert c[101] == {"id": 101, "name": "Total 1", "category": "total",
-                      "unit": "impressions", "value": 5000, "tables": ["display"]}
+    assert c[101] == {"id": 101, "key": "101", "name": "Total 1", "category": "total", "unit": "impressions",
+                      "value": 5000, "tables": ["display"], "id_source": "device"}
     assert c[108]["name"] == "Total (Black 1)"
 
 
@@ -103,11 +119,12 @@ def test_newer_display_table_integer_codes_and_names():
     assert by_id(found)[124]["category"] == "colour"
 
 
-def test_a_device_label_that_differs_from_the_catalog_is_reported():
+def test_a_device_label_that_differs_from_the_catalog_keeps_the_device_name_and_id():
     found, warnings = merged(walk(all_rows=[(105, b"105", b"Total (Color 1)", 7), (101, b"101", b"TOTAL  1", 9)]))
-    assert by_id(found)[105]["name"] == "Total (Full Color 1)"
-    assert warnings == ["the device calls counter 105 'Total (Color 1)'; the catalog name 'Total (Full Color 1)' "
-                        "is used (the catalog's label is unconfirmed)"]
+    assert by_id(found)[105]["name"] == "Total (Color 1)" and by_id(found)[105]["id"] == 105
+    assert by_id(found)[105]["category"] == "colour"
+    assert warnings == ["the device calls counter 105 'Total (Color 1)' where the catalog has 'Total (Full Color 1)'; "
+                        "the device's name and ID are used"]
 
 
 def test_same_id_in_display_and_all_tables_prefers_all_and_lists_both():
@@ -140,19 +157,89 @@ def test_named_table_row_merges_with_an_id_table():
     assert by_id(found)[101]["tables"] == ["all", "named"]
 
 
-def test_unknown_ids_and_labels_are_kept_as_other():
+def test_unknown_ids_and_labels_are_kept_as_other_without_an_invented_id():
     found, warnings = merged(walk(
         all_rows=[(101, b"101", b"Total 1", 10), (601, b"601", b"Fax Receive (Total 1)", 7), (602, b"602", b"", 3)],
         named=[(40, b"Fax Print (Total 1)", 5), (41, b"", 6), (42, b"12345", 8)]))
     assert warnings == []
     c = by_id(found)
-    assert c[601] == {"id": 601, "name": "Fax Receive (Total 1)", "category": "other", "unit": "impressions",
-                      "value": 7, "tables": ["all"]}
+    assert c[601] == {"id": 601, "key": "601", "name": "Fax Receive (Total 1)", "category": "other",
+                      "unit": "impressions", "value": 7, "tables": ["all"], "id_source": "device"}
     assert c[602]["name"] == "602" and c[602]["category"] == "other"
-    assert c["Fax Print (Total 1)"]["category"] == "other" and c["Fax Print (Total 1)"]["value"] == 5
-    assert c["named:41"]["value"] == 6           # no label: its table position
-    assert c["named:12345"]["value"] == 8        # a label of digits never reads as a Canon ID
+    by_key = {x["key"]: x for x in found}
+    fax = by_key["Fax Print (Total 1)"]
+    assert (fax["id"], fax["id_source"], fax["value"]) == (None, None, 5)
+    assert by_key["named:41"]["value"] == 6 and by_key["named:41"]["id"] is None   # no label: its position
+    assert by_key["named:12345"]["value"] == 8        # a label of digits never reads as a Canon ID
     assert [x["id"] for x in found][:3] == [101, 601, 602]
+
+
+IRADV_ALL = [(101, "Total 1", 1000), (102, "Total 2", 1100), (108, "Total (Black 1)", 600),
+             (112, "Total (Black/Large)", 50), (113, "Total (Black/Small)", 550),
+             (122, "Total (Full Color + Single Color/Large)", 50), (123, "Total (Full Color + Single Color/Small)", 350),
+             (229, "Copy (Full Color + Single Color/Large)", 10), (230, "Copy (Full Color + Single Color/Small)", 90),
+             (321, "Print (Full Color + Single Color/Large)", 40),
+             (322, "Print (Full Color + Single Color/Small)", 260), (501, "Scan (Total 1)", 77)]
+
+
+def iradv_walk():
+    """An iR-ADV as real ones publish it: the ID table, a short display table without names and the
+    name/value table repeating every counter by position (names only)."""
+    return walk(all_rows=[(cid, str(cid).encode(), name.encode(), v) for cid, name, v in IRADV_ALL],
+                display=[(cid, str(cid).encode(), b"", v) for cid, _, v in IRADV_ALL if cid in (101, 108, 501)],
+                named=[(pos, name.encode(), v) for pos, (_, name, v) in enumerate(IRADV_ALL, 1)])
+
+
+def test_three_tables_give_one_reading_per_counter_under_the_device_ids():
+    found, warnings = merged(iradv_walk(), life=995)
+    assert warnings == []
+    assert [c["id"] for c in found] == [cid for cid, _, _ in IRADV_ALL] + ["prtMarkerLifeCount"]
+    assert all(c["id_source"] == "device" for c in found[:-1])
+    c = by_id(found)
+    assert c[321]["tables"] == ["all", "named"] and c[101]["tables"] == ["all", "display", "named"]
+    assert {c[i]["category"] for i in (321, 322)} == {"print"} and {c[i]["category"] for i in (229, 230)} == {"copy"}
+    assert not {403, 404, 407, 408} & set(c)
+    assert all(c[cid]["value"] == v for cid, _, v in IRADV_ALL)
+
+
+def test_a_requested_counter_the_device_lacks_is_a_warning_not_a_value():
+    found, _ = merged(iradv_walk())
+    chosen, warnings = counters.select_counters(found, counters.parse_selection(["403", 321]))
+    assert [c["id"] for c in chosen] == [321]
+    assert len(warnings) == 1 and "403" in warnings[0]
+
+
+def test_named_row_without_an_id_gets_one_only_from_a_confirmed_exact_catalog_match():
+    found, warnings = merged(walk(named=[(1, b"Total 1", 9026), (17, b"Copy (Total 1)", 354),
+                                         (30, b"Copy + Print (Black/Large)", 12), (31, b"Toner Saver Prints", 4)]))
+    assert warnings == []
+    by_key = {c["key"]: c for c in found}
+    assert (by_key["101"]["id"], by_key["101"]["id_source"]) == (101, "catalog")
+    assert (by_key["201"]["id"], by_key["201"]["id_source"]) == (201, "catalog")
+    unconfirmed = by_key["Copy + Print (Black/Large)"]      # the label's number is not publicly confirmed
+    assert (unconfirmed["id"], unconfirmed["id_source"], unconfirmed["category"]) == (None, None, "black")
+    assert by_key["Toner Saver Prints"]["id"] is None
+
+
+def test_catalog_never_gives_a_named_row_an_id_the_device_uses_for_another_counter():
+    found, warnings = merged(walk(all_rows=[(101, b"101", b"Grand Total", 50)], named=[(1, b"Total 1", 49)]))
+    by_key = {c["key"]: c for c in found}
+    assert by_key["101"]["name"] == "Grand Total" and by_key["Total 1"]["id"] is None
+    assert any("kept without an ID" in w for w in warnings)
+
+
+def test_named_row_with_the_same_name_but_another_value_merges_and_warns():
+    found, warnings = merged(walk(all_rows=[(101, b"101", b"Total 1", 50)], named=[(1, b"Total 1", 51)]))
+    assert len(found) == 1 and found[0]["value"] == 50 and found[0]["tables"] == ["all", "named"]
+    assert len(warnings) == 1 and "51" in warnings[0]
+
+
+def test_store_form_keeps_unnumbered_counters_by_label():
+    found, _ = merged(walk(named=[(31, b"Toner Saver Prints", 4)]))
+    result = {"failed": False, "name": "n", "address": "a", "serial": "S", "model": "M", "region": None,
+              "timezone": None, "captured_at": "2024-03-31T22:00:00Z", "counters": found, "warnings": []}
+    captures, _ = counters.store_captures([result])
+    assert captures[0]["counters"][0]["id"] == "Toner Saver Prints"
 
 
 def test_code_column_that_disagrees_with_the_index_warns_and_keeps_the_index():
