@@ -20,6 +20,7 @@ from ..fleet import FleetError
 from ..httpserver import HttpServer, Request, Response
 from ..snmp.agent import raise_nofile_limit
 from . import pages
+from .. import settings as settings_pages
 from .classic import ClassicUi
 from .common import FlavourUi
 from .portal import PortalUi
@@ -56,6 +57,7 @@ class DeviceUi:
         self.device = device
         self.state = RuiState(device, flavour, device_ports(device, flavour))
         self.handler: FlavourUi = ClassicUi(self.state) if flavour == CLASSIC else PortalUi(self.state)
+        self.handler = settings_pages.wrap(self.handler, self.state)   # type: ignore[assignment]  # H14 settings
         self.tls = tls
         self.servers: List[asyncio.AbstractServer] = []
         device.extensions["remote_ui"] = self.state
@@ -118,6 +120,7 @@ class RemoteUi:
         if control is not None:
             control.route("GET", "/remote_ui", self._control_get)
             control.route("POST", "/remote_ui", self._control_post)
+            settings_pages.install_control(control)
 
     @property
     def ca_cert(self) -> str:

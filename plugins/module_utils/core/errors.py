@@ -145,6 +145,43 @@ ERROR_CODES: Dict[str, tuple] = {
         "After writing, the address book read back from the device differs from what was written.",
         "The device may have dropped destinations it does not support; compare the diff with the device.",
     ),
+    # --- device settings (Import/Export All, settings pages) -------------------------------
+    "settings_invalid_data": (
+        "The settings file is not valid or was changed after export (the device says: The data is incorrect.).",
+        "Export the file again from a device; Canon warns never to open and edit exported files.",
+    ),
+    "settings_wrong_password": (
+        "The encryption password does not open the settings file.",
+        "Use the password given when the file was exported (Import/Export All asks for it on import).",
+    ),
+    "settings_security_level_unsupported": (
+        "The device cannot take the security level of the settings file.",
+        "Level-2 data needs platform version 3.10 or later; export the source again with security level 1 "
+        "(Settings/Registration > Management Settings > Data Management > Import/Export All).",
+    ),
+    "settings_type_mismatch": (
+        "The settings file is for another settings type (I-IV) than the device.",
+        "Use a file exported from a device of the same settings type.",
+    ),
+    "settings_language_mismatch": (
+        "The settings file was exported under another display language than the device uses.",
+        "Export and import between devices with the same display language (Settings/Registration > "
+        "Preferences > Display Settings > Language), or characters are corrupted.",
+    ),
+    "settings_not_applicable": (
+        "No item of the settings file applies to this device (Import All codes A/B).",
+        "Code A items apply only to the same machine, code B items to the same model/series; use a file "
+        "from the same series.",
+    ),
+    "settings_invalid_value": (
+        "The device refused a setting value.",
+        "Check the value against the choices the device shows on its settings page.",
+    ),
+    "settings_ack_required": (
+        "The change touches settings that can lock people out or cut the device off the network.",
+        "Name the risk in acknowledge (network, department_id, system_manager, address_book) after checking "
+        "the values.",
+    ),
     # --- counters, store, reports ----------------------------------------------------------
     "counters_unavailable": ("The device exposes no counters over SNMP.", None),
     "store_error": ("The counter history store failed.", None),

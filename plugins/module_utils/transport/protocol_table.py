@@ -16,7 +16,7 @@ this table, so a path is spelled once. Each endpoint says where it comes from:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Mapping, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 PUBLIC = "public"
 SIMULATOR = "simulator"
@@ -61,6 +61,11 @@ CLASSIC_ENDPOINTS: Dict[str, Endpoint] = {
     "book_info": Endpoint("GET", "/rps/abookinfo.cgi", SIMULATOR, "book type, lists, counts, capacities"),
     "csv_export": Endpoint("POST", "/rps/abookexport.cgi", SIMULATOR, "Canon AddressBook CSV export of a list"),
     "csv_import": Endpoint("POST", "/rps/abookimport.cgi", SIMULATOR, "Canon AddressBook CSV import (multipart)"),
+    "settings_info": Endpoint("GET", "/rps/settingsinfo.cgi", SIMULATOR, "settings type, platform, language, categories"),
+    "settings_page": Endpoint("GET", "/rps/settings.cgi", SIMULATOR, "one settings category as a form (visible labels)"),
+    "settings_write": Endpoint("POST", "/rps/settingsset.cgi", SIMULATOR, "change items of one settings category"),
+    "settings_export": Endpoint("POST", "/rps/exportall.cgi", SIMULATOR, "Import/Export All: export categories"),
+    "settings_import": Endpoint("POST", "/rps/importall.cgi", SIMULATOR, "Import/Export All: import a file"),
 }
 CLASSIC_LOGIN_FIELDS = {"uri": "uri", "id": "deptid", "pin": "password", "user": "user_name",
                         "password": "user_password"}
@@ -96,6 +101,11 @@ PORTAL_ENDPOINTS: Dict[str, Endpoint] = {
     "io_page": Endpoint("GET", "/a_importexport.html", SIMULATOR, "import/export page with the iToken"),
     "csv_export": Endpoint("POST", "/cgi/a_export.cgi", SIMULATOR, "Canon AddressBook CSV export of a list"),
     "csv_import": Endpoint("POST", "/cgi/a_import.cgi", SIMULATOR, "Canon AddressBook CSV import (multipart)"),
+    "settings_info": Endpoint("GET", "/m_settings_info.html", SIMULATOR, "settings type, language, categories"),
+    "settings_page": Endpoint("GET", "/m_settings.html", SIMULATOR, "one settings category as a form (visible labels)"),
+    "settings_write": Endpoint("POST", "/cgi/m_settings_set.cgi", SIMULATOR, "change items of one settings category"),
+    "settings_export": Endpoint("POST", "/cgi/m_export_all.cgi", SIMULATOR, "export settings (DCM file)"),
+    "settings_import": Endpoint("POST", "/cgi/m_import_all.cgi", SIMULATOR, "import a settings file"),
 }
 PORTAL_LOGIN_FIELDS = {"mode_manager": ("i0012", "1"), "id": "i0014", "pin": "i0016",
                        "mode_user": ("i0017", "2"), "password": "i2101"}
@@ -140,6 +150,14 @@ PAGE_MARKERS: Tuple[Tuple[str, str], ...] = (
     ("receiving address books is restricted", "feature_restricted"),
     ("could not import the destination", "addressbook_import_failed"),
     ("invalid token", "rui_session_expired"),
+    ("the data is incorrect", "settings_invalid_data"),
+    ("the encryption password is incorrect", "settings_wrong_password"),
+    ("the security level of the data is not supported", "settings_security_level_unsupported"),
+    ("the settings type of the data does not match", "settings_type_mismatch"),
+    ("the display language of the data differs", "settings_language_mismatch"),
+    ("import/export from web service is restricted", "feature_restricted"),
+    ("cannot distribute address books", "device_busy"),
+    ("the value is invalid", "settings_invalid_value"),
 )
 # Busy reasons the simulator can be put into (control API) and the marker each one shows.
 BUSY_REASONS: Mapping[str, str] = {
@@ -162,3 +180,99 @@ IMPORT_OK_TEXT = "Import completed."
 # object is not public, so this OID is simulator-defined. It sits under the IANA documentation arc
 # (enterprise 32473, RFC 5612), never under Canon's 1602, so a SET can never hit a real object.
 RESTRICT_ADDRESS_BOOK_RECEIVE_OID = "1.3.6.1.4.1.32473.1602.1.1.0"   # INTEGER 1 = restricted, 2 = not
+
+# --- device settings (Import/Export All and the settings pages; all simulator-defined) ---------
+# The flow is Canon's ([Settings/Registration] > [Management Settings] > [Data Management] >
+# [Import/Export All]; MF: Import/Export with a DCM file); paths, fields and the file layout are
+# the simulator's. Item pages are read and written by the visible label of each item.
+SETTINGS_CATEGORY_FIELD = "CAT"           # settings_page query: category id
+SETTINGS_CATEGORIES_FIELD = "CATS"        # settings_export: comma-separated category ids
+SETTINGS_PASSWORD_FIELD = "PASSWD"        # export/import encryption password (<= 32 ASCII, required)
+SETTINGS_LEVEL_FIELD = "SECLEVEL"         # settings_export: security level 1 | 2 (type I)
+SETTINGS_FILE_FIELD = "FILE"              # settings_import: the file part
+# settings_info rows (<tr><th>key</th><td>value</td></tr>)
+SETTINGS_INFO_KEYS: Tuple[str, ...] = ("settings_type", "platform_version", "display_language", "model", "series",
+                                       "serial", "options", "categories", "security_levels", "restart_pending",
+                                       "import_export_restricted")
+SETTINGS_TEXTS: Mapping[str, str] = {
+    "invalid_data": "The data is incorrect.",
+    "wrong_password": "The encryption password is incorrect.",
+    "security_level": "The security level of the data is not supported by this device.",
+    "type_mismatch": "The settings type of the data does not match this device.",
+    "language": "The display language of the data differs from this device.",
+    "restricted": "Import/Export from Web Service is restricted on this device.",
+    "address_books": "Cannot distribute address books.",
+    "invalid_value": "The value is invalid.",
+    "saved": "The settings were changed.",
+    "restart": "Restart the device to apply the changed settings.",
+    "import_ok": "Import completed.",
+    "import_restarting": "Import completed. The device restarts.",
+}
+# Export names of Canon's batch categories (public), keyed by the collection's category id.
+SETTINGS_CATEGORIES: Mapping[str, str] = {
+    "basic": "Settings/Registration Basic Information", "box": "Box Settings",
+    "forwarding": "Forwarding Settings", "favorite": "Favorite Settings",
+    "department_id": "Department ID Management Settings",
+    "advanced_space": "User Access Control for Advanced Space", "web_access": "Web Access Settings",
+    "home": "Home Settings", "address_book": "Address Book", "iw_function_flow": "iW Function Flow Settings",
+    "security_policy": "Security Policy", "keys": "Key Settings", "certificates": "Certificate/CRL Settings",
+}
+
+
+@dataclass(frozen=True)
+class SettingsItem:
+    """An item the settings pages show: its category page (type I), visible label and value kind.
+
+    ``risk`` names what a change can break (network, department_id, system_manager,
+    address_book); such items need ``acknowledge``. ``default`` is the factory value used by
+    ``state: replaced``. Labels follow Canon's manuals and the iW Management Console white paper.
+    """
+
+    category: str
+    label: str
+    kind: str
+    risk: Optional[str] = None
+    default: Any = None
+
+
+SETTINGS_ITEMS: Mapping[str, SettingsItem] = {
+    "device.name": SettingsItem("basic", "Device Name", "str", None, ""),
+    "device.location": SettingsItem("basic", "Installation Site", "str", None, ""),
+    "device.contact": SettingsItem("basic", "Contact Information of Administrator", "str", None, ""),
+    "network.ipv4.address": SettingsItem("basic", "IP Address", "ip", "network"),
+    "network.ipv4.gateway": SettingsItem("basic", "Gateway Address", "ip", "network"),
+    "network.dns.primary": SettingsItem("basic", "Primary DNS Server Address", "ip", "network", "0.0.0.0"),
+    "network.dns.secondary": SettingsItem("basic", "Secondary DNS Server Address", "ip", "network", "0.0.0.0"),
+    "network.dns.host_name": SettingsItem("basic", "DNS Host Name", "str", "network"),
+    "network.dns.domain": SettingsItem("basic", "DNS Domain Name", "str", "network", ""),
+    "network.dns.dynamic_update": SettingsItem("basic", "DNS Dynamic Update", "bool", "network", False),
+    "network.sntp.enabled": SettingsItem("basic", "Use SNTP", "bool", "network", False),
+    "network.sntp.server": SettingsItem("basic", "SNTP Server", "str", "network", ""),
+    "network.sntp.interval": SettingsItem("basic", "Polling Interval", "int", "network", 24),
+    "network.protocols.lpd": SettingsItem("basic", "LPD Print Service", "bool", "network", True),
+    "network.protocols.lpd_banner": SettingsItem("basic", "LPD Banner", "choice", "network", "Off"),
+    "network.protocols.raw": SettingsItem("basic", "RAW Port", "bool", "network", True),
+    "network.protocols.raw_bidirectional": SettingsItem("basic", "RAW Mode Two-way Communication", "bool",
+                                                        "network", False),
+    "network.protocols.ipp": SettingsItem("basic", "IPP", "bool", "network", True),
+    "system.time_zone": SettingsItem("basic", "Time Zone", "choice", None, "UTC"),
+    "system.sleep_minutes": SettingsItem("basic", "Time Until Sleep", "int", None, 1),
+    "system.display_language": SettingsItem("basic", "Display Language", "choice"),
+    "system.restrict_import_export": SettingsItem("basic", "Restrict Import/Export from Web Service", "bool",
+                                                  None, False),
+    "printer.default_paper_size": SettingsItem("basic", "Default Paper Size", "choice", None, "A4"),
+    "fax.unit_name": SettingsItem("basic", "Unit Name", "str", None, ""),
+    "box.auto_delete": SettingsItem("box", "Time Until File Auto Delete", "choice", None, "Off"),
+    "forwarding.handle_errors": SettingsItem("forwarding", "Handle Files with Forwarding Errors", "choice", None,
+                                             "Always Print"),
+    "favorite.delete_after_print": SettingsItem("favorite", "Delete File After Printing", "bool", None, False),
+    "department_id.enabled": SettingsItem("department_id", "Department ID Management", "bool", "department_id",
+                                          False),
+    "advanced_space.authentication": SettingsItem("advanced_space", "Use Authentication Management for Advanced "
+                                                  "Space", "bool", None, False),
+    "web_access.home_page": SettingsItem("web_access", "Portal Page URL", "str", None, ""),
+    "home.default_screen": SettingsItem("home", "Default Screen after Startup/Restoration", "choice", None, "Home"),
+}
+# Categories that hold destinations: Canon advises distributing them together (EMC guide).
+SETTINGS_DESTINATION_CATEGORIES: Tuple[str, ...] = ("box", "favorite", "address_book", "forwarding", "home",
+                                                    "iw_function_flow")
