@@ -26,6 +26,9 @@ def _serve_parser(sub) -> None:
                                                   "(default: a mix of every profile)")
     p.add_argument("--seed", type=int, default=0, help="seed for serials, MACs and counters")
     p.add_argument("--spec", help="YAML spec file with per-device settings")
+    p.add_argument("--capture", action="append", default=[], metavar="FILE",
+                   help="serve a device straight from a capture (.snmprec or 'snmpwalk -On' output); "
+                        "repeatable; each takes the next free address of --network")
     p.add_argument("--manifest", help="write a JSON manifest of the fleet to this file")
     p.add_argument("--control", default="127.0.0.1:0",
                    help="address:port of the control API (loopback only; port 0 = any free port)")
@@ -79,7 +82,7 @@ async def _serve(args) -> int:
         with open(args.spec, encoding="utf-8") as fh:
             spec = yaml.safe_load(fh) or {}
     profiles = [p.strip() for p in args.profiles.split(",") if p.strip()] or None
-    devices = build_fleet(args.count, args.network, profiles, args.seed, spec)
+    devices = build_fleet(args.count, args.network, profiles, args.seed, spec, captures=args.capture)
     if not devices:
         raise FleetError("no devices: give --count or a --spec with devices")
     control_host, _, control_port = args.control.rpartition(":")

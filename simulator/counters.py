@@ -41,7 +41,8 @@ class Tallies:
 
 
 # Canon counter ID -> (device label, formula over the tallies). Labels are what the device
-# shows on its Counter Check screen; 105/106/114 labels are inferred (see docs/simulator.md).
+# shows on its Counter Check screen (IDs and labels as in docs/counters.md: 229/230/321/322 are the
+# copy/print colour-by-size counters real iR-ADV devices number so); 105/106/114 labels are inferred.
 COUNTER_DEFINITIONS: Dict[int, Tuple[str, Callable[[Tallies], int]]] = {
     101: ("Total 1", lambda t: t.imp()),
     102: ("Total 2", lambda t: t.imp() + t.imp(size="large")),
@@ -60,7 +61,17 @@ COUNTER_DEFINITIONS: Dict[int, Tuple[str, Callable[[Tallies], int]]] = {
           lambda t: t.imp(colour="color") + t.imp(colour="color", size="large")),
     125: ("Total (Full Color + Single Color 1)", lambda t: t.imp(colour="color")),
     201: ("Copy (Total 1)", lambda t: t.imp(function="copy")),
+    227: ("Copy (Black/Large)", lambda t: t.imp(function="copy", colour="bw", size="large")),
+    228: ("Copy (Black/Small)", lambda t: t.imp(function="copy", colour="bw", size="small")),
+    229: ("Copy (Full Color + Single Color/Large)", lambda t: t.imp(function="copy", colour="color", size="large")),
+    230: ("Copy (Full Color + Single Color/Small)", lambda t: t.imp(function="copy", colour="color", size="small")),
     301: ("Print (Total 1)", lambda t: t.imp(function="print")),
+    319: ("Print (Black/Large)", lambda t: t.imp(function="print", colour="bw", size="large")),
+    320: ("Print (Black/Small)", lambda t: t.imp(function="print", colour="bw", size="small")),
+    321: ("Print (Full Color + Single Color/Large)",
+          lambda t: t.imp(function="print", colour="color", size="large")),
+    322: ("Print (Full Color + Single Color/Small)",
+          lambda t: t.imp(function="print", colour="color", size="small")),
     501: ("Scan (Total 1)", lambda t: t.scan()),
     503: ("Scan (Large)", lambda t: t.scan(size="large")),
     504: ("Scan (Small)", lambda t: t.scan(size="small")),

@@ -85,8 +85,14 @@ class SimDevice:
         self.profile = profile
         self.index = index
         rng = random.Random("%s/%s/%s" % (seed, profile["id"], index))
+        # a device served from a capture (simulator/capture.py) answers what the capture holds
+        self.capture_objects = _capture_objects(profile)
         self.serial = overrides.get("serial") or _fill_format(profile.get("serial_format", "SIM#####"), rng)
         self.mac = overrides.get("mac") or _make_mac(profile.get("mac_oui", "02:00:00"), rng)
+        if self.capture_objects is not None:
+            from .capture import capture_mac, capture_serial
+            self.serial = capture_serial(self.capture_objects) or self.serial
+            self.mac = capture_mac(self.capture_objects) or self.mac
         snmp = profile.get("snmp", {})
         self.versions = [str(v) for v in overrides.get("snmp_versions", snmp.get("versions", ["1"]))]
         self.communities: Dict[str, str] = dict(overrides.get("communities", snmp.get("communities", {})))
@@ -321,6 +327,9 @@ class SimDevice:
     # ------------------------------------------------------------------ MIB -----------------
     def _build_mib(self, object_overrides: Dict[str, Any]) -> None:
         p, m = self.profile, self.mib
+        if self.capture_objects is not None:
+            self._build_captured_mib()
+            return
         m.put(SYS + ".1.0", Value(OCTET_STRING, p["sys_descr"].encode()))
         m.put(SYS + ".2.0", Value(OBJECT_IDENTIFIER, oid(p["sys_object_id"])))
         m.put_dynamic(SYS + ".3.0", lambda: Value(TIMETICKS, self.uptime_ticks()))
@@ -350,6 +359,21 @@ class SimDevice:
                 m.remove(str(key))
             else:
                 m.put(str(key), make_value(spec[0], spec[1]))
+
+    def _build_captured_mib(self) -> None:
+        """The capture's objects as they are; only the address rows become the device's own."""
+        m = self.mib
+        for key, value in self.capture_objects.items():
+            if key[:len(_IP_ADDR_TABLE)] == _IP_ADDR_TABLE:
+                continue
+            m.put(key, value)
+        m.put(IP_ADDR_TABLE + ".1." + self.address, Value(IP_ADDRESS, self.address))
+        m.put(IP_ADDR_TABLE + ".2." + self.address, Value(INTEGER, 1))
+        m.put(IP_ADDR_TABLE + ".3." + self.address, Value(IP_ADDRESS, "255.0.0.0"))
+        for col, attr in ((4, "sys_contact"), (5, "sys_name"), (6, "sys_location")):
+            current = m.get(oid(SYS + ".%d.0" % col)) if hasattr(m, "get") else None
+            if current is not None and current.tag == OCTET_STRING:
+                setattr(self, attr, current.value.decode("utf-8", "replace"))
 
     def _build_printer_mib(self) -> None:
         p, m = self.profile, self.mib
@@ -411,6 +435,8 @@ class SimDevice:
         return NO_ERROR
 
     def _publish_counters(self) -> None:
+        if self.capture_objects is not None:
+            return     # a captured device is a read-only replay
         cprof = self.profile.get("counters") or {}
         if not self.profile.get("printer"):
             return
@@ -433,11 +459,17 @@ class SimDevice:
                 m.put(CANON_ALL + ".2.%d" % cid, Value(OCTET_STRING, str(cid).encode()))
                 m.put(CANON_ALL + ".3.%d" % cid, Value(OCTET_STRING, counter_model.label(cid).encode()))
                 m.put(CANON_ALL + ".4.%d" % cid, Value(COUNTER32, values[cid]))
-        for index, cid in cprof.get("named", []) or []:
+        named = cprof.get("named", []) or []
+        if named == "all":
+            # real iR-ADV devices repeat every all-table counter in the name/value table, by position
+            named = [(position, cid) for position, cid in enumerate((all_table or {}).get("ids", []), 1)]
+        for index, cid in named:
             m.put(CANON_NAMED + ".2.%d" % index, Value(OCTET_STRING, counter_model.label(cid).encode()))
             m.put(CANON_NAMED + ".3.%d" % index, Value(COUNTER32, values[cid]))
 
     def _publish_supplies(self) -> None:
+        if self.capture_objects is not None:
+            return     # a captured device is a read-only replay
         if not self.profile.get("printer"):
             return
         m = self.mib
@@ -467,6 +499,8 @@ class SimDevice:
             m.put(PRT_INPUT + ".13" + idx, Value(OCTET_STRING, t["name"].encode()))
 
     def _publish_alerts(self) -> None:
+        if self.capture_objects is not None:
+            return     # a captured device is a read-only replay
         if not self.profile.get("printer"):
             return
         m = self.mib
@@ -485,6 +519,8 @@ class SimDevice:
         self._refresh_status()
 
     def _refresh_status(self) -> None:
+        if self.capture_objects is not None:
+            return     # a captured device is a read-only replay
         if not self.profile.get("printer"):
             return
         m = self.mib
@@ -518,14 +554,31 @@ class SimDevice:
             "sys_name": self.sys_name, "sys_location": self.sys_location, "sys_contact": self.sys_contact,
             "powered": self.powered, "asleep": self.asleep, "restarting": bool(self._down_until),
             "reject_snmp_in_sleep": self.reject_snmp_in_sleep, "engine_boots": self.engine_boots,
-            "counters": {str(k): v for k, v in self.counters.values().items()} if self.profile.get("printer") else {},
-            "life_count": self.counters.life_count if self.profile.get("printer") else None,
+            "counters": ({str(k): v for k, v in self.counters.values().items()}
+                         if self.profile.get("printer") and self.capture_objects is None else {}),
+            "life_count": (self.counters.life_count
+                           if self.profile.get("printer") and self.capture_objects is None else None),
+            "capture": self.profile.get("capture"),
             "supplies": [{"index": i, "description": s["description"], "level": s.get("level"),
                           "max": s.get("max")} for i, s in enumerate(self.supplies, 1)],
             "alerts": [self._alert_dict(a, i) for i, a in enumerate(self.alerts, 1)],
             "snmp": {"requests": self.stats["requests"], "dropped": self.stats["dropped"],
                      "by_version": dict(self.stats["by_version"])},
         }
+
+
+_IP_ADDR_TABLE = oid(IP_ADDR_TABLE)
+
+
+def _capture_objects(profile: Dict[str, Any]) -> Optional[Dict[Any, Any]]:
+    """The objects of a profile's ``capture`` (a snmprec or ``snmpwalk -On`` file), or None."""
+    if profile.get("capture_objects") is not None:
+        return profile["capture_objects"]
+    if not profile.get("capture"):
+        return None
+    from .capture import load_capture, resolve
+    import os
+    return load_capture(resolve(str(profile["capture"]), os.path.join(os.path.dirname(__file__), "profiles")))
 
 
 def _fill_format(fmt: str, rng: random.Random) -> str:

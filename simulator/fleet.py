@@ -63,19 +63,31 @@ def check_address(address: str) -> str:
 
 def build_fleet(count: int = 0, network: str = "127.0.1.0/24", profiles: Optional[List[str]] = None,
                 seed: int = 0, spec: Optional[Dict[str, Any]] = None,
-                catalog: Optional[Dict[str, Dict[str, Any]]] = None) -> List[SimDevice]:
-    """Devices from ``--count/--network/--profiles`` plus every entry of a spec document."""
+                catalog: Optional[Dict[str, Dict[str, Any]]] = None,
+                captures: Optional[List[str]] = None) -> List[SimDevice]:
+    """Devices from ``--count/--network/--profiles``, every entry of a spec document, and one device per
+    ``--capture`` file (served from the capture, at the next free addresses of ``network``)."""
     catalog = catalog or load_profiles()
     devices: List[SimDevice] = []
     taken: Dict[str, str] = {}
 
     def add(address: str, profile_id: str, overrides: Dict[str, Any]) -> None:
         address = check_address(address)
-        if profile_id not in catalog:
+        if overrides.get("capture"):
+            # a device served straight from a capture file (simulator/capture.py)
+            from .capture import CaptureError, capture_profile
+            try:
+                profile = capture_profile(str(overrides["capture"]))
+            except (CaptureError, OSError) as exc:
+                raise FleetError(str(exc))
+            profile_id = profile["id"]
+        elif profile_id not in catalog:
             raise FleetError("unknown profile %r (known: %s)" % (profile_id, ", ".join(sorted(catalog))))
+        else:
+            profile = catalog[profile_id]
         if address in taken:
             raise FleetError("address %s is used twice" % address)
-        dev = SimDevice(address, catalog[profile_id], index=len(devices), seed=seed, overrides=overrides)
+        dev = SimDevice(address, profile, index=len(devices), seed=seed, overrides=overrides)
         dev.extensions["spec"] = overrides     # the spec entry, for subsystems (remote_ui, address_book ...)
         state = overrides.get("state") or {}
         if state.get("asleep"):
@@ -105,6 +117,8 @@ def build_fleet(count: int = 0, network: str = "127.0.1.0/24", profiles: Optiona
     if count:
         for i, address in enumerate(loopback_hosts(network, count, taken)):
             add(address, mix[i % len(mix)], {})
+    for path, address in zip(captures or [], loopback_hosts(network, len(captures or []), taken) if captures else []):
+        add(address, "", {"capture": path})
     return devices
 
 
@@ -138,7 +152,9 @@ def manifest(devices: List[SimDevice], snmp_port: int, control_url: Optional[str
             "communities": dict(d.communities),
             "v3_users": [vars(u) for u in d.v3_users.values()],
             "capabilities": caps,
-            "counters": {str(k): v for k, v in d.counters.values().items()} if p.get("printer") else {},
+            "counters": ({str(k): v for k, v in d.counters.values().items()}
+                         if p.get("printer") and d.capture_objects is None else {}),
+            "capture": p.get("capture"),
         })
     return {"snmp_port": snmp_port, "control_url": control_url, "ca_cert": ca_cert, "devices": out}
 
