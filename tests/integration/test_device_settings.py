@@ -1,0 +1,351 @@
+"""canon_device_settings against the simulator, through real ansible / ansible-playbook runs.
+
+Devices (127.156.<worker>.x, this helper's loopback range): a golden iR-ADV DX (platform 3.13, exports at
+security level 2), a second DX of the same series (the drift target), an iR-ADV C5535 III on platform 3.09,
+an MF642C (SNMPv1 name/location/contact) and a DX for check mode. The device side is read from the
+simulator's control API (GET /devices/<addr>/settings: values and counters), so a test sees what the
+device holds, not what the module says.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+import yaml
+
+from tests.integration.simfleet import ROOT, SimulatedFleet, ansible_env, ansible_playbook, bin_path, worker_octet
+
+PASSWORD = "golden-Pw-31"
+PIN = "7654321"
+
+
+@pytest.fixture(scope="module")
+def net() -> str:
+    return "127.156.%d" % worker_octet(0)
+
+
+@pytest.fixture(scope="module")
+def sim(net):
+    devices = [
+        {"address": net + ".1", "profile": "ir-adv-dx-c5840"},                         # golden
+        {"address": net + ".2", "profile": "ir-adv-dx-c5840", "restart_seconds": 1},   # drift target
+        {"address": net + ".3", "profile": "ir-adv-c5535-iii"},                        # platform 3.09
+        {"address": net + ".4", "profile": "mf642c"},                                  # SNMP items
+        {"address": net + ".5", "profile": "ir-adv-dx-c5840"},                         # check mode
+    ]
+    fleet = SimulatedFleet({"seed": 14, "devices": devices}, port=16156)
+    yield fleet
+    fleet.stop()
+
+
+def write_inventory(tmp_path, sim, net):
+    hosts = {name: {"ansible_host": "%s.%d" % (net, i)}
+             for i, name in enumerate(["golden", "target", "old", "mf", "check"], start=1)}
+    inventory = {"all": {"vars": {
+        "ansible_connection": "local",
+        "control_url": sim.control_url, "out_dir": str(tmp_path), "settings_password": PASSWORD,
+        "canon_snmp_port": sim.port, "canon_snmp_community": "canon_admin",
+        "canon_rui_ca_path": sim.manifest["ca_cert"], "canon_rui_system_manager_id": PIN,
+        "canon_rui_system_manager_pin": PIN}, "hosts": hosts}}
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump(inventory))
+    return str(path)
+
+
+def settings_state(sim, address):
+    return sim.control("GET", "/devices/%s/settings" % address)
+
+
+SAVE = """
+    - name: save {name}
+      ansible.builtin.copy:
+        content: "{{{{ {name} | to_json }}}}"
+        dest: "{{{{ out_dir }}}}/{{{{ inventory_hostname }}}}-{name}.json"
+        mode: "0600"
+"""
+
+
+def save(*names):
+    return "".join(SAVE.format(name=n) for n in names)
+
+
+DRIFT_PLAYBOOK = """
+- name: golden export
+  hosts: golden
+  gather_facts: false
+  tasks:
+    - name: export the golden device
+      printfleet.canon.canon_device_settings:
+        state: exported
+        categories: [basic, box, forwarding, favorite, department_id]
+        encryption_password: "{{ settings_password }}"
+        dest: "{{ out_dir }}/golden.xml"
+      register: export1
+    - name: export again (same values -> file kept, changed=false)
+      printfleet.canon.canon_device_settings:
+        state: exported
+        categories: [basic, box, forwarding, favorite, department_id]
+        encryption_password: "{{ settings_password }}"
+        dest: "{{ out_dir }}/golden.xml"
+      register: export2
+    - name: parse the golden file offline (secrets masked)
+      printfleet.canon.canon_device_settings:
+        state: parsed
+        src: "{{ out_dir }}/golden.xml"
+        encryption_password: "{{ settings_password }}"
+      register: parsed
+""" + save("export1", "export2", "parsed") + """
+- name: drift on the target
+  hosts: target
+  gather_facts: false
+  vars:
+    state_url: "{{ control_url }}/devices/{{ ansible_host }}/settings"
+  tasks:
+    - name: audit 1 (zero drift expected)
+      printfleet.canon.canon_device_settings:
+        state: audited
+        baseline: "{{ out_dir }}/golden.xml"
+        encryption_password: "{{ settings_password }}"
+      register: audit1
+    - name: change one item on the device (control API, as the panel would)
+      ansible.builtin.uri:
+        url: "{{ state_url }}"
+        method: POST
+        body_format: json
+        body: {values: {network.dns.primary: "10.9.9.9"}}
+    - name: audit 2 (exactly that item)
+      printfleet.canon.canon_device_settings:
+        state: audited
+        baseline: "{{ out_dir }}/golden.xml"
+        encryption_password: "{{ settings_password }}"
+      register: audit2
+    - name: enforce without acknowledging the network category
+      printfleet.canon.canon_device_settings:
+        state: imported
+        src: "{{ out_dir }}/golden.xml"
+        encryption_password: "{{ settings_password }}"
+      register: noack
+      ignore_errors: true
+    - name: counters before enforcing
+      ansible.builtin.set_fact:
+        counters_before: "{{ lookup('ansible.builtin.url', state_url, split_lines=false) | from_json }}"
+    - name: enforce 1
+      printfleet.canon.canon_device_settings:
+        state: imported
+        src: "{{ out_dir }}/golden.xml"
+        encryption_password: "{{ settings_password }}"
+        acknowledge: [network, department_id, system_manager]
+        backup_dir: "{{ out_dir }}/backups"
+        wait_timeout: 60
+      register: enforce1
+    - name: audit 3 (zero drift again)
+      printfleet.canon.canon_device_settings:
+        state: audited
+        baseline: "{{ out_dir }}/golden.xml"
+        encryption_password: "{{ settings_password }}"
+      register: audit3
+    - name: counters after the first enforce
+      ansible.builtin.set_fact:
+        counters_mid: "{{ lookup('ansible.builtin.url', state_url, split_lines=false) | from_json }}"
+    - name: enforce 2 (nothing to do)
+      printfleet.canon.canon_device_settings:
+        state: imported
+        src: "{{ out_dir }}/golden.xml"
+        encryption_password: "{{ settings_password }}"
+        acknowledge: [network, department_id, system_manager]
+        backup_dir: "{{ out_dir }}/backups"
+      register: enforce2
+    - name: counters after the second enforce
+      ansible.builtin.set_fact:
+        counters_after: "{{ lookup('ansible.builtin.url', state_url, split_lines=false) | from_json }}"
+""" + save("audit1", "audit2", "noack", "enforce1", "audit3", "enforce2", "counters_before", "counters_mid",
+           "counters_after") + """
+- name: level-2 file to a platform 3.09 device
+  hosts: old
+  gather_facts: false
+  tasks:
+    - name: import the golden (level 2) file
+      printfleet.canon.canon_device_settings:
+        state: imported
+        src: "{{ out_dir }}/golden.xml"
+        encryption_password: "{{ settings_password }}"
+        acknowledge: [network, department_id, system_manager]
+      register: level2
+      ignore_errors: true
+""" + save("level2") + """
+- name: name, location, contact over SNMP
+  hosts: mf
+  gather_facts: false
+  tasks:
+    - name: set them
+      printfleet.canon.canon_device_settings:
+        settings: {device.name: mf-lobby, device.location: "Lobby, ground floor", device.contact: helpdesk x42}
+      register: snmp1
+    - name: set them again
+      printfleet.canon.canon_device_settings:
+        settings: {device.name: mf-lobby, device.location: "Lobby, ground floor", device.contact: helpdesk x42}
+      register: snmp2
+    - name: an over-long name (the MF642C keeps 16 characters)
+      printfleet.canon.canon_device_settings:
+        settings: {device.name: "a-much-too-long-device-name"}
+      register: toolong
+      ignore_errors: true
+""" + save("snmp1", "snmp2", "toolong") + """
+- name: check mode and item writes
+  hosts: check
+  gather_facts: false
+  tasks:
+    - name: network item without acknowledgement
+      printfleet.canon.canon_device_settings:
+        settings: {network.sntp.server: ntp.example.com}
+      register: item_noack
+      ignore_errors: true
+    - name: item write in check mode
+      printfleet.canon.canon_device_settings:
+        settings: {network.sntp.server: ntp.example.com, network.protocols.lpd: false, system.sleep_minutes: 15}
+        acknowledge: [network]
+      check_mode: true
+      diff: true
+      register: item_check
+    - name: make the device differ from the golden file (control API)
+      ansible.builtin.uri:
+        url: "{{ control_url }}/devices/{{ ansible_host }}/settings"
+        method: POST
+        body_format: json
+        body: {values: {network.dns.domain: drift.example}}
+    - name: import in check mode
+      printfleet.canon.canon_device_settings:
+        state: imported
+        src: "{{ out_dir }}/golden.xml"
+        encryption_password: "{{ settings_password }}"
+        acknowledge: [network, department_id, system_manager]
+      check_mode: true
+      register: import_check
+    - name: counters after check mode
+      ansible.builtin.set_fact:
+        counters_check: "{{ lookup('ansible.builtin.url', control_url ~ '/devices/' ~ ansible_host ~ '/settings',
+                                   split_lines=false) | from_json }}"
+    - name: item write for real
+      printfleet.canon.canon_device_settings:
+        settings: {network.sntp.server: ntp.example.com, network.protocols.lpd: false, system.sleep_minutes: 15}
+        acknowledge: [network]
+      register: item_write
+    - name: item write again
+      printfleet.canon.canon_device_settings:
+        settings: {network.sntp.server: ntp.example.com, network.protocols.lpd: false, system.sleep_minutes: 15}
+        acknowledge: [network]
+      register: item_again
+    - name: a choice the device does not offer
+      printfleet.canon.canon_device_settings:
+        settings: {printer.default_paper_size: B5}
+      register: bad_choice
+      ignore_errors: true
+""" + save("item_noack", "item_check", "import_check", "counters_check", "item_write", "item_again", "bad_choice")
+
+
+@pytest.fixture(scope="module")
+def run(sim, net, tmp_path_factory):
+    out = tmp_path_factory.mktemp("settings")
+    inventory = write_inventory(out, sim, net)
+    before = {d: settings_state(sim, "%s.%d" % (net, d)) for d in (3, 5)}
+    path = out / "drift.yml"
+    path.write_text(DRIFT_PLAYBOOK)
+    proc = ansible_playbook(str(path), inventory=inventory, timeout=400)
+    assert "PLAY RECAP" in proc.stdout, proc.stdout + proc.stderr
+
+    def result(host, name):
+        return json.loads((out / ("%s-%s.json" % (host, name))).read_text())
+
+    return {"out": out, "proc": proc, "result": result, "before": before, "inventory": inventory}
+
+
+def test_export_is_kept_as_the_device_gave_it_with_a_manifest(run, sim, net):
+    r = run["result"]
+    first, second = r("golden", "export1"), r("golden", "export2")
+    assert first["changed"] is True and second["changed"] is False and second["unchanged"] is True
+    data = (run["out"] / "golden.xml").read_bytes()
+    manifest = json.loads((run["out"] / "golden.xml.manifest.json").read_text())
+    import hashlib
+    assert manifest["sha256"] == hashlib.sha256(data).hexdigest()
+    assert manifest["security_level"] == 2 and manifest["settings_type"] == "I"
+    assert manifest["platform_version"] == "3.13" and manifest["display_language"] == "en"
+    assert manifest["categories"] == ["basic", "box", "forwarding", "favorite", "department_id"]
+    assert data.startswith(b"<?xml")
+    parsed = r("golden", "parsed")["parsed"]
+    assert parsed["department_id.system_manager_pin"] == "********"
+    assert PIN not in json.dumps(r("golden", "parsed")) and PASSWORD not in run["proc"].stdout
+
+
+def test_drift_audit_enforce_cycle(run, sim, net):
+    r = run["result"]
+    audit1, audit2, audit3 = r("target", "audit1"), r("target", "audit2"), r("target", "audit3")
+    assert audit1["differences"] == [] and audit1["compliant"] is True
+    assert audit1["not_comparable"] > 0       # code A items of another machine
+    assert [d["item"] for d in audit2["differences"]] == ["network.dns.primary"]
+    assert audit2["differences"][0]["device"] == "10.9.9.9" and audit2["differences_count"] == 1
+    enforce1, enforce2 = r("target", "enforce1"), r("target", "enforce2")
+    assert enforce1["changed"] is True and enforce1["restarted"] is True
+    assert os.path.exists(enforce1["backup_file"]) and os.path.exists(enforce1["backup_file"] + ".manifest.json")
+    assert audit3["differences"] == []
+    assert enforce2["changed"] is False
+    before, mid, after = r("target", "counters_before"), r("target", "counters_mid"), r("target", "counters_after")
+    assert mid["counters"]["imports"] == before["counters"]["imports"] + 1
+    assert after["counters"]["imports"] == mid["counters"]["imports"]          # second enforce: no import
+    assert after["values"]["network.dns.primary"] == "0.0.0.0"
+
+
+def test_refusals_before_any_write(run, sim, net):
+    r = run["result"]
+    noack = r("target", "noack")
+    assert noack["failed"] and noack["error_code"] == "settings_ack_required" and "network" in noack["msg"]
+    level2 = r("old", "level2")
+    assert level2["failed"] and level2["error_code"] == "settings_security_level_unsupported"
+    old = settings_state(sim, net + ".3")
+    assert old["counters"] == run["before"][3]["counters"]            # no export, no import, nothing refused
+    item_noack = r("check", "item_noack")
+    assert item_noack["error_code"] == "settings_ack_required"
+    bad = r("check", "bad_choice")
+    assert bad["failed"] and bad["error_code"] == "settings_invalid_value" and "A4" in bad["msg"]
+
+
+def test_name_location_contact_round_trip(run, sim, net):
+    r = run["result"]
+    assert r("mf", "snmp1")["changed"] is True and r("mf", "snmp2")["changed"] is False
+    state = sim.control("GET", "/devices/%s.4" % net)
+    assert (state["sys_name"], state["sys_location"], state["sys_contact"]) == (
+        "mf-lobby", "Lobby, ground floor", "helpdesk x42")
+    toolong = r("mf", "toolong")
+    assert toolong["failed"] and toolong["error_code"] == "value_not_applied"
+    assert sim.control("GET", "/devices/%s.4" % net)["sys_name"] == "mf-lobby"
+
+
+def test_check_mode_writes_nothing_and_item_writes_are_idempotent(run, sim, net):
+    r = run["result"]
+    check = r("check", "item_check")
+    assert check["changed"] is True and {a["item"] for a in check["actions"]} == {
+        "network.sntp.server", "network.protocols.lpd", "system.sleep_minutes"}
+    assert "diff" in check or "before" in check
+    assert r("check", "import_check")["changed"] is True
+    counters = r("check", "counters_check")["counters"]
+    start = run["before"][5]["counters"]
+    assert counters["imports"] == start["imports"] and counters["item_writes"] == start["item_writes"]
+    assert counters["page_writes"] == start["page_writes"]
+    write, again = r("check", "item_write"), r("check", "item_again")
+    assert write["changed"] is True and write.get("restart_required") is True and again["changed"] is False
+    values = settings_state(sim, net + ".5")["values"]
+    assert values["network.sntp.server"] == "ntp.example.com" and values["network.protocols.lpd"] is False
+    assert values["system.sleep_minutes"] == 15
+
+
+def test_ad_hoc_over_the_inventory_without_connection_arguments(run):
+    proc = subprocess.run([bin_path("ansible"), "-i", run["inventory"], "target", "-m",
+                           "printfleet.canon.canon_device_settings", "-a", "state=gathered"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env=ansible_env(ANSIBLE_STDOUT_CALLBACK="minimal", ANSIBLE_CALLBACK_RESULT_FORMAT="json"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(proc.stdout.partition(" => ")[2])
+    assert result["gathered"]["network.dns.primary"] == "0.0.0.0"
+    assert result["gathered"]["device.name"]          # read over SNMP with the inventory's community
