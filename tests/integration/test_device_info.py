@@ -51,7 +51,7 @@ def test_canon_classic_details(fleet, net):
     assert [t["name"] for t in result["inputs"]][:2] == ["Drawer 1", "Drawer 2"]
     caps = result["capabilities"]
     assert caps["snmp_versions"] == ["1", "2c"]
-    assert caps["counter_tables"] == ["display", "all"]
+    assert caps["counter_tables"] == ["display", "all", "named"]   # iR-ADV: all three, as real devices
 
 
 def test_mf_is_v1_only_with_named_counters(fleet, net):

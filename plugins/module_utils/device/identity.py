@@ -11,7 +11,8 @@ raw values with one ``SnmpClient``.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, Iterable, List, Optional
+import re
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import oids
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
@@ -23,10 +24,14 @@ UNKNOWN = "unknown"
 # One GET identifies a device: 16 objects, all scalar.
 IDENTITY_OIDS: List[str] = [
     oids.SYS_DESCR, oids.SYS_OBJECT_ID, oids.SYS_UPTIME, oids.SYS_CONTACT, oids.SYS_NAME, oids.SYS_LOCATION,
-    oids.IF_PHYS_ADDRESS_1, oids.HR_DEVICE_TYPE_1, oids.HR_DEVICE_DESCR_1, oids.HR_DEVICE_ID_1,
-    oids.PRT_GENERAL_SERIAL_1, oids.PRT_MARKER_LIFE_COUNT_1, oids.CANON_PRODUCT_NAME,
+    oids.IF_PHYS_ADDRESS_1, oids.IF_PHYS_ADDRESS_2, oids.HR_DEVICE_TYPE_1, oids.HR_DEVICE_DESCR_1,
+    oids.HR_DEVICE_ID_1, oids.PRT_GENERAL_SERIAL_1, oids.PRT_GENERAL_PRINTER_NAME_1, oids.PRT_MARKER_LIFE_COUNT_1,
+    oids.PRT_SUPPLIES_DESCRIPTION_1_1, oids.PRT_INPUT_NAME_1_1, oids.CANON_PRODUCT_NAME,
     oids.CANON_PRODUCT_VERSION, oids.CANON_SERIAL, oids.CANON_SERIAL_DEVICE_NUMBER,
 ]
+# The Printer-MIB objects whose presence marks a printer (prtGeneral, prtMarker, prtMarkerSupplies, prtInput).
+PRINTER_MIB_PROBES = (oids.PRT_GENERAL_SERIAL_1, oids.PRT_GENERAL_PRINTER_NAME_1, oids.PRT_MARKER_LIFE_COUNT_1,
+                      oids.PRT_SUPPLIES_DESCRIPTION_1_1, oids.PRT_INPUT_NAME_1_1)
 
 # --- enumerations (RFC 2790 / RFC 3805) -----------------------------------------------------
 HR_DEVICE_STATUS = {1: "unknown", 2: "running", 3: "warning", 4: "testing", 5: "down"}
@@ -103,8 +108,33 @@ FAMILY_TRAITS: Dict[str, Dict[str, str]] = {
 
 
 def _mac(value: Any) -> Optional[str]:
-    if isinstance(value, bytes) and len(value) == 6:
+    """Six bytes, not all zero (loopback and unset interfaces have none or zeros)."""
+    if isinstance(value, bytes) and len(value) == 6 and any(value):
         return ":".join("%02X" % b for b in value)
+    return None
+
+
+def first_mac(values: Dict[str, Any], interfaces: Optional[Dict[Any, Any]] = None) -> Optional[str]:
+    """The MAC of the first interface (by ifIndex) whose ifPhysAddress is six bytes, not all zero.
+
+    ``interfaces`` is a walk of the ifPhysAddress column ({ifIndex or (ifIndex,): bytes}); without one, the
+    ifPhysAddress.N objects present in ``values`` are used. Not always ifIndex 1: printers list
+    loopback, Wi-Fi or unset interfaces first (a public Brother capture has four).
+    """
+    rows: List[Any] = []
+    if interfaces:
+        for index, value in interfaces.items():
+            key = index[-1] if isinstance(index, tuple) else index
+            rows.append((int(key), value))
+    else:
+        prefix = oids.IF_PHYS_ADDRESS + "."
+        for key, value in values.items():
+            if isinstance(key, str) and key.startswith(prefix) and key[len(prefix):].isdigit():
+                rows.append((int(key[len(prefix):]), value))
+    for _, value in sorted(rows, key=lambda r: r[0]):
+        mac = _mac(value)
+        if mac:
+            return mac
     return None
 
 
@@ -119,25 +149,140 @@ def _canon_name(model: Optional[str]) -> Optional[str]:
     return model or None
 
 
-def classify(values: Dict[str, Any]) -> Dict[str, Any]:
-    """Identity and classification from the IDENTITY_OIDS answers (pure; no I/O)."""
+# Enterprise number (sysObjectID 1.3.6.1.4.1.<n>) -> printer maker. IANA enterprise numbers; the
+# printer ones are those public monitoring projects match (LibreNMS, GLPI agent, Zabbix templates).
+ENTERPRISE_VENDORS: Dict[int, str] = {
+    1602: "Canon", 11: "HP", 367: "Ricoh", 1347: "Kyocera", 18334: "Konica Minolta", 2385: "Sharp",
+    2435: "Brother", 253: "Xerox", 641: "Lexmark", 1248: "Epson", 1129: "Toshiba", 2001: "OKI",
+    10642: "Zebra", 236: "Samsung", 297: "Fujifilm", 674: "Dell", 19046: "Lenovo", 2699: "PWG",
+    40093: "Pantum", 8072: "net-snmp",
+}
+# Makers that sell another maker's engine under their own name with that maker's enterprise number
+# (Konica Minolta's and Kyocera's OEMs): the sysDescr's first word names the vendor.
+OEM_BRANDS: Dict[str, str] = {"develop": "Develop", "olivetti": "Olivetti", "muratec": "Muratec",
+                              "triumph-adler": "TA Triumph-Adler", "ta": "TA Triumph-Adler", "utax": "UTAX",
+                              "copystar": "Copystar", "imagistics": "Imagistics"}
+_VENDOR_HINTS = (("canon", "Canon"), ("hewlett", "HP"), ("hp ", "HP"), ("jetdirect", "HP"), ("ricoh", "Ricoh"),
+                 ("xerox", "Xerox"), ("kyocera", "Kyocera"), ("brother", "Brother"), ("lexmark", "Lexmark"),
+                 ("konica", "Konica Minolta"), ("sharp", "Sharp"), ("epson", "Epson"), ("toshiba", "Toshiba"),
+                 ("oki", "OKI"), ("zebra", "Zebra"), ("samsung", "Samsung"), ("fujifilm", "Fujifilm"),
+                 ("fuji xerox", "Fujifilm"), ("dell", "Dell"), ("lenovo", "Lenovo"))
+# Objects a maker publishes its identity in when the standard MIBs do not (public monitoring projects).
+VENDOR_IDENTITY_OIDS: Dict[str, Dict[str, str]] = {
+    "Brother": {"serial": oids.BROTHER_SERIAL, "firmware": oids.BROTHER_FIRMWARE},
+    "Kyocera": {"serial": oids.KYOCERA_SERIAL, "firmware": oids.KYOCERA_FIRMWARE, "model": oids.KYOCERA_MODEL},
+    "Ricoh": {"serial": oids.RICOH_SERIAL},
+}
+
+
+def enterprise_of(sys_object_id: Optional[str]) -> Optional[int]:
+    if sys_object_id and oids.is_under(sys_object_id, "1.3.6.1.4.1"):
+        parts = oids.oid_tuple(sys_object_id)
+        return parts[6] if len(parts) > 6 else None
+    return None
+
+
+def vendor_of(sys_descr: str, sys_object_id: Optional[str]) -> Optional[str]:
+    """The maker from the sysObjectID enterprise number (one table), then OEM brand, then sysDescr words."""
+    vendor = ENTERPRISE_VENDORS.get(enterprise_of(sys_object_id) or -1)
+    first = (sys_descr or "").strip().split(" ", 1)[0].casefold()
+    if vendor in ("Konica Minolta", "Kyocera") and first in OEM_BRANDS:
+        return OEM_BRANDS[first]
+    if vendor and vendor not in ("net-snmp", "PWG"):
+        return vendor
+    low = (sys_descr or "").casefold()
+    for hint, name in _VENDOR_HINTS:
+        if low.startswith(hint) or (" " + hint) in " " + low:
+            return name
+    return vendor
+
+
+_FIRMWARE_TAIL = re.compile(r"\s+(?:v(?:er(?:sion)?)?\.?\s*)?\d+(?:\.\d+)+\S*$", re.IGNORECASE)
+_VERSION = re.compile(r"\d+(?:\.\d+)+")
+
+
+def trim_model(text: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
+    """(model, firmware tail) of a descriptive string: cut at ';', ',' or ' / ', drop ' /P' and a trailing
+    version number ('Xerox AltaLink C8045; SS 100.002…' -> 'Xerox AltaLink C8045', 'RICOH MP 3053 1.09 / …'
+    -> 'RICOH MP 3053')."""
+    if not text:
+        return None, None
+    text = " ".join(text.split())
+    head, tail = text, ""
+    for sep in (";", " / ", ","):
+        if sep in head:
+            head, rest = head.split(sep, 1)
+            tail = rest + (" " + tail if tail else "")
+    head = head.strip()
+    if head.endswith(" /P"):
+        head = head[:-3].strip()
+    match = _FIRMWARE_TAIL.search(head)
+    if match and match.start() > 0:
+        tail = head[match.start():].strip() + (" " + tail if tail else "")
+        head = head[:match.start()].strip()
+    version = _VERSION.search(tail)
+    return head or None, (version.group(0) if version else None)
+
+
+def _present(values: Dict[str, Any], key: str) -> bool:
+    return values.get(key) not in (NO_SUCH, None)
+
+
+def is_canon_printer_descr(sys_descr: str) -> bool:
+    """A Canon sysDescr naming a printer family ('Canon iR-ADV C5235 /P', 'Canon LBP6670 /P')."""
+    low = (sys_descr or "").strip().casefold()
+    return low.startswith("canon ") and model_family(_canon_name(sys_descr)) != "other"
+
+
+def classify(values: Dict[str, Any], interfaces: Optional[Dict[Any, Any]] = None) -> Dict[str, Any]:
+    """Identity and classification from the IDENTITY_OIDS answers (pure; no I/O).
+
+    Printer: any Printer-MIB table (prtGeneral, prtMarker, prtMarkerSupplies, prtInput) or hrDeviceType
+    printer; a Canon sysObjectID under 1602.4 with a Canon printer sysDescr also counts (EMC's function
+    check finds such devices) and ``unread`` says what could not be read. Vendor: the sysObjectID
+    enterprise number. Model: Canon product name, hrDeviceDescr, prtGeneralPrinterName, then sysDescr,
+    trimmed of firmware tails. MAC: the first interface with a six-byte, non-zero ifPhysAddress.
+    """
     text = {k: to_text(v) for k, v in values.items()}
     sys_object_id = values.get(oids.SYS_OBJECT_ID)
     sys_object_id = sys_object_id if isinstance(sys_object_id, str) else None
     hr_type = values.get(oids.HR_DEVICE_TYPE_1)
     sys_descr = text.get(oids.SYS_DESCR) or ""
     canon_name = text.get(oids.CANON_PRODUCT_NAME)
-    is_canon = bool((sys_object_id and oids.is_under(sys_object_id, oids.CANON_ENTERPRISE))
-                    or canon_name or sys_descr.lower().startswith("canon "))
-    printer_mib = any(values.get(o) not in (NO_SUCH, None)
-                      for o in (oids.PRT_GENERAL_SERIAL_1, oids.PRT_MARKER_LIFE_COUNT_1))
-    is_printer = hr_type == oids.HR_DEVICE_PRINTER or printer_mib
-    # model: Canon product-name OID, then hrDeviceDescr, then sysDescr
-    model = _canon_name(canon_name) or _canon_name(text.get(oids.HR_DEVICE_DESCR_1)) or (
-        _canon_name(sys_descr.split(",")[0]) if sys_descr else None)
+    vendor = vendor_of(sys_descr, sys_object_id)
+    is_canon = bool(vendor == "Canon" or canon_name)
+    printer_mib = any(_present(values, o) for o in PRINTER_MIB_PROBES)
+    evidence = None
+    if printer_mib:
+        evidence = "printer_mib"
+    elif hr_type == oids.HR_DEVICE_PRINTER:
+        evidence = "hr_device_type"
+    elif (sys_object_id and oids.is_under(sys_object_id, oids.CANON_ENTERPRISE + ".4")
+          and is_canon_printer_descr(sys_descr)):
+        evidence = "canon_sys_object_id"
+    unread: List[str] = []
+    if evidence == "canon_sys_object_id":
+        unread = ["Printer-MIB (status, supplies, inputs, prtMarkerLifeCount)"]
+    # model: the standard MIBs before sysDescr, trimmed of firmware tails
+    descr_model, descr_firmware = trim_model(sys_descr)
+    candidates = [canon_name, text.get(oids.HR_DEVICE_DESCR_1), text.get(oids.PRT_GENERAL_PRINTER_NAME_1),
+                  text.get(oids.KYOCERA_MODEL)]
+    model = None
+    for candidate in candidates:
+        trimmed, _ = trim_model(candidate)
+        if trimmed:
+            model = trimmed
+            break
+    model = model or descr_model
+    if is_canon:
+        model = _canon_name(model)
+    extra = VENDOR_IDENTITY_OIDS.get(vendor or "", {})
     serial = (text.get(oids.CANON_SERIAL_DEVICE_NUMBER) or text.get(oids.CANON_SERIAL)
-              or text.get(oids.PRT_GENERAL_SERIAL_1))
-    vendor = "Canon" if is_canon else _vendor_from_descr(sys_descr, sys_object_id)
+              or text.get(oids.PRT_GENERAL_SERIAL_1) or (text.get(extra["serial"]) if "serial" in extra else None))
+    if is_canon:
+        firmware = text.get(oids.CANON_PRODUCT_VERSION)
+    else:
+        firmware = (text.get(extra["firmware"]) if "firmware" in extra else None) or descr_firmware
     family = model_family(model) if is_canon else "other"
     traits = FAMILY_TRAITS.get(family, {}) if is_canon else {}
     uptime = values.get(oids.SYS_UPTIME)
@@ -145,11 +290,13 @@ def classify(values: Dict[str, Any]) -> Dict[str, Any]:
     return {
         "vendor": vendor,
         "is_canon": is_canon,
-        "is_printer": bool(is_printer),
+        "is_printer": evidence is not None,
+        "printer_evidence": evidence,
+        "unread": unread,
         "model": model,
         "serial": (serial or "").strip() or None,
-        "firmware": text.get(oids.CANON_PRODUCT_VERSION) if is_canon else None,
-        "mac": _mac(values.get(oids.IF_PHYS_ADDRESS_1)),
+        "firmware": (firmware or "").strip() or None,
+        "mac": first_mac(values, interfaces),
         "sys_name": text.get(oids.SYS_NAME),
         "location": text.get(oids.SYS_LOCATION),
         "contact": text.get(oids.SYS_CONTACT),
@@ -163,25 +310,6 @@ def classify(values: Dict[str, Any]) -> Dict[str, Any]:
         "settings_type": traits.get("settings_type", UNKNOWN),
         "app_platform": traits.get("app_platform", UNKNOWN),
     }
-
-
-_VENDOR_HINTS = (("hp ", "HP"), ("hewlett", "HP"), ("jetdirect", "HP"), ("ricoh", "Ricoh"), ("xerox", "Xerox"),
-                 ("kyocera", "Kyocera"), ("brother", "Brother"), ("lexmark", "Lexmark"), ("konica", "Konica Minolta"),
-                 ("sharp", "Sharp"), ("epson", "Epson"), ("toshiba", "Toshiba"), ("oki", "OKI"))
-_ENTERPRISE_VENDORS = {11: "HP", 367: "Ricoh", 253: "Xerox", 1347: "Kyocera", 2435: "Brother", 641: "Lexmark",
-                       18334: "Konica Minolta", 1248: "Epson", 2001: "OKI", 8072: "net-snmp"}
-
-
-def _vendor_from_descr(sys_descr: str, sys_object_id: Optional[str]) -> Optional[str]:
-    if sys_object_id and oids.is_under(sys_object_id, "1.3.6.1.4.1"):
-        enterprise = oids.oid_tuple(sys_object_id)[6] if len(oids.oid_tuple(sys_object_id)) > 6 else None
-        if enterprise in _ENTERPRISE_VENDORS:
-            return _ENTERPRISE_VENDORS[enterprise]
-    low = (sys_descr or "").lower()
-    for hint, vendor in _VENDOR_HINTS:
-        if hint in low:
-            return vendor
-    return None
 
 
 def decode_error_state(value: Any) -> List[str]:
@@ -293,8 +421,18 @@ def input_rows(table: Dict[tuple, Dict[str, Any]]) -> List[Dict[str, Any]]:
 # ----------------------------------------------------------------------------- gathering ---
 
 async def gather_identity(client: SnmpClient, target: SnmpTarget) -> Dict[str, Any]:
+    """One GET of IDENTITY_OIDS, a walk of ifPhysAddress (the MAC is not always on ifIndex 1), and one
+    more GET for makers that publish serial/firmware only in their own objects."""
     values = await client.get(target, IDENTITY_OIDS)
-    return classify(values)
+    interfaces = await client.walk_columns(target, {"mac": oids.IF_PHYS_ADDRESS}, max_rows=64)
+    macs = {index: row.get("mac") for index, row in interfaces.items()}
+    vendor = vendor_of(to_text(values.get(oids.SYS_DESCR)) or "", values.get(oids.SYS_OBJECT_ID)
+                       if isinstance(values.get(oids.SYS_OBJECT_ID), str) else None)
+    extra = sorted(set(VENDOR_IDENTITY_OIDS.get(vendor or "", {}).values()))
+    if extra:
+        values = dict(values)
+        values.update(await client.get(target, extra))
+    return classify(values, macs)
 
 
 async def gather_status(client: SnmpClient, target: SnmpTarget) -> Dict[str, Any]:

@@ -22,6 +22,7 @@ SYS_SERVICES = "1.3.6.1.2.1.1.7.0"       # sysServices
 # --- IF-MIB -------------------------------------------------------------------------------
 IF_PHYS_ADDRESS = "1.3.6.1.2.1.2.2.1.6"   # ifPhysAddress (column; index = ifIndex)
 IF_PHYS_ADDRESS_1 = IF_PHYS_ADDRESS + ".1"
+IF_PHYS_ADDRESS_2 = IF_PHYS_ADDRESS + ".2"
 
 # --- HOST-RESOURCES-MIB (RFC 2790) ---------------------------------------------------------
 HR_DEVICE_TYPE_1 = "1.3.6.1.2.1.25.3.2.1.2.1"       # hrDeviceType.1
@@ -82,6 +83,26 @@ PRT_ALERT_TIME = PRT_ALERT + ".9.1"
 
 # The Printer MIB subtree: any object under it marks a Printer-MIB device.
 PRINTER_MIB = "1.3.6.1.2.1.43"
+# First rows of the Printer-MIB tables that mark a printer (identification probes, one GET).
+PRT_SUPPLIES_DESCRIPTION_1_1 = "1.3.6.1.2.1.43.11.1.1.6.1.1"   # prtMarkerSuppliesDescription.1.1
+PRT_INPUT_NAME_1_1 = "1.3.6.1.2.1.43.8.2.1.13.1.1"             # prtInputName.1.1
+
+# --- Finisher MIB (RFC 3806) ----------------------------------------------------------------
+FIN_SUPPLY = "1.3.6.1.2.1.43.31.1.1"          # finSupplyEntry, index hrDeviceIndex.finSupplyIndex
+FIN_SUPPLY_CLASS = FIN_SUPPLY + ".3"          # finSupplyClass
+FIN_SUPPLY_TYPE = FIN_SUPPLY + ".4"           # finSupplyType (PrtMarkerSuppliesTypeTC: 32 staples)
+FIN_SUPPLY_DESCRIPTION = FIN_SUPPLY + ".5"    # finSupplyDescription
+FIN_SUPPLY_UNIT = FIN_SUPPLY + ".6"           # finSupplySupplyUnit
+FIN_SUPPLY_MAX_CAPACITY = FIN_SUPPLY + ".7"   # finSupplyMaxCapacity
+FIN_SUPPLY_LEVEL = FIN_SUPPLY + ".8"          # finSupplyCurrentLevel
+
+# --- printer makers' own identity objects (public monitoring projects; docs/device-protocols.md) ----
+BROTHER_SERIAL = "1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.1.0"
+BROTHER_FIRMWARE = "1.3.6.1.4.1.2435.2.4.3.1240.6.5.0"
+KYOCERA_MODEL = "1.3.6.1.4.1.1347.43.5.1.1.1.1"
+KYOCERA_SERIAL = "1.3.6.1.4.1.1347.43.5.1.1.28.1"
+KYOCERA_FIRMWARE = "1.3.6.1.4.1.1347.43.5.4.1.5.1.1"
+RICOH_SERIAL = "1.3.6.1.4.1.367.3.2.1.2.1.4.0"
 
 # --- PWG Port Monitor MIB -----------------------------------------------------------------
 PPM_PRINTER_NAME_1 = "1.3.6.1.4.1.2699.1.2.1.2.1.1.2.1"   # ppmPrinterName.1
