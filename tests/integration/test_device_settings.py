@@ -35,6 +35,10 @@ def sim(net):
         {"address": net + ".3", "profile": "ir-adv-c5535-iii"},                        # platform 3.09
         {"address": net + ".4", "profile": "mf642c"},                                  # SNMP items
         {"address": net + ".5", "profile": "ir-adv-dx-c5840"},                         # check mode
+        {"address": net + ".11", "profile": "mf642c"},                                 # role: golden
+        {"address": net + ".12", "profile": "mf642c"},                                 # role: compliant
+        {"address": net + ".13", "profile": "mf642c", "restart_seconds": 1,            # role: drifted
+         "settings": {"values": {"system.time_zone": "UTC+09:00"}}},
     ]
     fleet = SimulatedFleet({"seed": 14, "devices": devices}, port=16156)
     yield fleet
@@ -349,3 +353,77 @@ def test_ad_hoc_over_the_inventory_without_connection_arguments(run):
     result = json.loads(proc.stdout.partition(" => ")[2])
     assert result["gathered"]["network.dns.primary"] == "0.0.0.0"
     assert result["gathered"]["device.name"]          # read over SNMP with the inventory's community
+
+
+# --- role settings_baseline / playbooks/settings_audit.yml -------------------------------------------
+class HookSink:
+    """A webhook endpoint on this helper's loopback range that records JSON bodies."""
+
+    def __init__(self, address):
+        import http.server
+        import threading
+        sink = self
+        self.bodies = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                sink.bodies.append(json.loads(body.decode()))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((address, 0), Handler)
+        self.url = "http://%s:%d/hook" % (address, self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_role_audit_report_notify_once_and_enforce_in_batches(sim, net, tmp_path):
+    import openpyxl
+    hook = HookSink("127.157.%d.1" % worker_octet(0))
+    hosts = {name: {"ansible_host": "%s.%d" % (net, i)} for name, i in (("golden", 11), ("ok", 12), ("drift", 13))}
+    inventory = {"all": {"vars": {
+        "ansible_connection": "local", "canon_snmp_port": sim.port, "canon_snmp_community": "canon_admin",
+        "canon_rui_ca_path": sim.manifest["ca_cert"], "canon_rui_system_manager_id": PIN,
+        "canon_rui_system_manager_pin": PIN}, "hosts": hosts}}
+    inv = tmp_path / "inventory.yml"
+    inv.write_text(yaml.safe_dump(inventory))
+    base = {"settings_baseline_golden": "golden", "settings_baseline_password": PASSWORD,
+            "settings_baseline_dir": str(tmp_path / "baseline"), "settings_baseline_categories": ["basic"],
+            "monitoring_webhook": {"url": hook.url}, "settings_baseline_serial": 2}
+    playbook = os.path.join(ROOT, "playbooks", "settings_audit.yml")
+    start = {i: settings_state(sim, "%s.%d" % (net, i))["counters"] for i in (12, 13)}
+    try:
+        first = ansible_playbook(playbook, inventory=str(inv), extra_vars=base, timeout=300)
+        assert "failed=0" in first.stdout and "unreachable=0" in first.stdout, first.stdout + first.stderr
+        reports = tmp_path / "baseline" / "reports"
+        rows = (reports / "settings-drift.csv").read_text().splitlines()
+        assert rows[0].startswith("host,address,model,category,item")
+        assert len(rows) == 2 and rows[1].startswith("drift,%s.13," % net) and "system.time_zone" in rows[1]
+        book = openpyxl.load_workbook(reports / "settings-drift.xlsx")
+        assert book.sheetnames[:2] == ["Summary", "Drift"]
+        summary = [[c.value for c in row] for row in book["Summary"].iter_rows()]
+        assert summary[0][:4] == ["host", "address", "model", "status"] and "drift: basic" in summary[0]
+        by_host = {row[0]: row for row in summary[1:]}
+        assert by_host["drift"][3] == "drift" and by_host["ok"][3] == "compliant" and by_host["golden"][3] == "compliant"
+        assert by_host["TOTAL"][summary[0].index("drift: basic")] == 1
+        assert len(hook.bodies) == 1 and hook.bodies[0]["kind"] == "settings_drift" and str(hook.bodies[0]["drifted"]) == "1"
+        second = ansible_playbook(playbook, inventory=str(inv), timeout=300, extra_vars=dict(
+            base, settings_baseline_enforce=True, settings_baseline_acknowledge=["network", "department_id",
+                                                                                "system_manager"]))
+        assert "failed=0" in second.stdout, second.stdout + second.stderr
+        assert len(hook.bodies) == 1                      # the same drift is not notified twice
+        after = {i: settings_state(sim, "%s.%d" % (net, i)) for i in (12, 13)}
+        assert after[13]["counters"]["imports"] == start[13]["imports"] + 1
+        assert after[12]["counters"]["imports"] == start[12]["imports"]       # compliant: never imported
+        assert after[13]["values"]["system.time_zone"] == "UTC"
+        assert PASSWORD not in first.stdout + second.stdout
+    finally:
+        hook.close()
