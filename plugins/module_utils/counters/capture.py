@@ -228,8 +228,9 @@ WALK_COLUMNS: Dict[str, str] = {
 CAPTURE_GET_OIDS: List[str] = [
     oids.SYS_DESCR, oids.SYS_OBJECT_ID, oids.HR_DEVICE_TYPE_1, oids.HR_DEVICE_DESCR_1, oids.PRT_GENERAL_SERIAL_1,
     oids.PRT_MARKER_COUNTER_UNIT_1, oids.PRT_MARKER_LIFE_COUNT_1, oids.CANON_PRODUCT_NAME, oids.CANON_SERIAL,
-    oids.CANON_SERIAL_DEVICE_NUMBER,
-]
+    oids.CANON_SERIAL_DEVICE_NUMBER, oids.PRT_GENERAL_PRINTER_NAME_1, oids.PRT_SUPPLIES_DESCRIPTION_1_1,
+    oids.PRT_INPUT_NAME_1_1,
+]   # the last three: Printer-MIB tables that mark a printer (device/identity.py PRINTER_MIB_PROBES)
 
 CANON_PROTOCOL_HINT = ("EMC reads some counters only over the Canon protocol (UDP 47545, device setting "
                        "'Dedicated Port Settings' On); this collection reads SNMP only.")

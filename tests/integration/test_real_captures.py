@@ -1,0 +1,137 @@
+"""canon_counters, canon_device_info and discovery on public captures of real printers, served by the simulator
+from the captures' own data (simulator/captures/, sources in each file's header and README), plus the iR-ADV
+profiles that publish the three Canon counter tables as real devices do."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+import yaml
+
+from tests.integration.simfleet import ROOT, SimulatedFleet, ansible_env, ansible_module, bin_path, worker_octet
+
+CAPTURED = {
+    # address suffix -> (capture file, expected identity)
+    "1.1": ("canon-lbp6670.snmprec", {"vendor": "Canon", "model": "LBP6670", "serial": "MKRA012345",
+                                      "firmware": "R7.21", "mac": "88:87:17:00:00:00"}),
+    "1.2": ("canon-ir-adv-c5235.snmprec", {"vendor": "Canon", "model": "iR-ADV C5235", "serial": None,
+                                           "firmware": None, "mac": None}),
+    "1.3": ("canon-mf642c.walk", {"vendor": "Canon", "model": "MF642C/643C/644C", "serial": None, "mac": None}),
+    "1.4": ("sharp-mx-3570n.snmprec", {"vendor": "Sharp", "model": "SHARP MX-3570N", "serial": "6509415X00",
+                                       "firmware": None, "mac": "24:31:84:C8:46:6A"}),
+    "1.5": ("xerox-altalink-c8045.snmprec", {"vendor": "Xerox", "model": "Xerox AltaLink C8045", "serial": None,
+                                             "firmware": "100.002.057.09608", "mac": None}),
+    "1.6": ("brother-mfc-l2710dw.snmprec", {"vendor": "Brother", "model": "Brother MFC-L2710DW series",
+                                            "serial": "000A5J431816", "firmware": "Firmware Ver.Q",
+                                            "mac": "3C:2A:F4:BF:F5:1B"}),
+    "1.7": ("epson-wf-c5790.snmprec", {"vendor": "Epson", "model": "EPSON WF-C5790BA", "serial": "X3B8022793",
+                                       "firmware": None, "mac": "9C:AE:D3:AA:D6:C5"}),
+}
+# What each capture publishes as counters: {reading key: (id, value)}; None = no counter at all.
+CAPTURE_COUNTERS = {
+    "1.1": None, "1.2": None, "1.5": None, "1.6": None, "1.7": None,
+    "1.3": {"101": (101, 9026), "201": (201, 354), "301": (301, 8672),
+            "prtMarkerLifeCount": ("prtMarkerLifeCount", 9026)},
+    "1.4": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 121104)},
+}
+
+
+@pytest.fixture(scope="module")
+def net() -> str:
+    return "127.%d" % worker_octet(142)
+
+
+@pytest.fixture(scope="module")
+def sim(net):
+    devices = [{"address": "%s.%s" % (net, suffix), "capture": name} for suffix, (name, _) in CAPTURED.items()]
+    devices += [{"address": net + ".2.1", "profile": "ir-adv-c5535-iii"},
+                {"address": net + ".2.2", "profile": "ir-adv-dx-c5840"}]
+    fleet = SimulatedFleet({"seed": 7, "devices": devices}, extra_args=["--no-http"])
+    yield fleet
+    fleet.stop()
+
+
+def test_canon_counters_one_reading_per_counter_equal_to_the_capture(sim, net):
+    targets = [{"host": "%s.%s" % (net, s), "name": s} for s in CAPTURED] + \
+              [{"host": net + ".2.1", "name": "c5535"}, {"host": net + ".2.2", "name": "c5840"}]
+    result = ansible_module("printfleet.canon.canon_counters",
+                            {"targets": targets, "snmp_port": sim.port, "timeout": 2, "retries": 1})
+    assert result["_rc"] == 0, result["_stdout"]
+    by_name = {r["name"]: r for r in result["results"]}
+    for suffix, expected in CAPTURE_COUNTERS.items():
+        got = by_name[suffix]
+        if expected is None:
+            assert got["failed"] and got["error_code"] == "counters_unavailable", (suffix, got)
+            continue
+        assert got["failed"] is False, got
+        assert {c["key"]: (c["id"], c["value"]) for c in got["counters"]} == expected, suffix
+        assert got["warnings"] == []
+    mf = {c["key"]: c for c in by_name["1.3"]["counters"]}
+    assert mf["101"]["id_source"] == "catalog" and mf["prtMarkerLifeCount"]["id_source"] == "standard"
+    # iR-ADV profiles: three tables, one reading per counter, every ID the device's, every value the device's
+    for name, address in (("c5535", net + ".2.1"), ("c5840", net + ".2.2")):
+        got = by_name[name]
+        state = sim.state(address)
+        canon = [c for c in got["counters"] if c["id"] != "prtMarkerLifeCount"]
+        assert sorted(c["id"] for c in canon) == sorted(int(k) for k in sim.device(address)["counters"]
+                                                      if int(k) in IRADV_ALL)
+        assert len({c["key"] for c in got["counters"]}) == len(got["counters"])
+        assert all(c["id_source"] == "device" and "named" in c["tables"] for c in canon)
+        assert all(c["value"] == state["counters"][str(c["id"])] for c in canon)
+        by_id = {c["id"]: c for c in canon}
+        assert (by_id[321]["category"], by_id[229]["category"]) == ("print", "copy")
+        assert got["warnings"] == []
+    # a counter the device lacks is a warning naming it, never a value
+    one = ansible_module("printfleet.canon.canon_counters",
+                         {"host": net + ".2.1", "snmp_port": sim.port, "counters": ["403", "321"]})
+    [device] = one["results"]
+    assert [c["id"] for c in device["counters"]] == [321]
+    assert any("403" in w for w in device["warnings"])
+
+
+IRADV_ALL = {101, 102, 103, 104, 105, 106, 108, 109, 112, 113, 114, 122, 123, 124, 125, 201, 227, 228, 229, 230, 301,
+             319, 320, 321, 322, 501, 503, 504, 507, 508}
+
+
+@pytest.mark.parametrize("suffix", sorted(CAPTURED))
+def test_canon_device_info_identity_of_each_capture(sim, net, suffix):
+    result = ansible_module("printfleet.canon.canon_device_info",
+                            {"host": "%s.%s" % (net, suffix), "snmp_port": sim.port, "timeout": 2, "retries": 1,
+                             "gather_subset": ["identity"]})
+    assert result["_rc"] == 0, result["_stdout"]
+    ident = result["identity"]
+    expected = CAPTURED[suffix][1]
+    assert {k: ident[k] for k in expected} == expected
+    assert ident["is_printer"] is True
+
+
+def test_discovery_puts_each_capture_in_the_right_group(sim, net, tmp_path):
+    config = {"plugin": "printfleet.canon.discovery", "include": "printers",
+              "regions": [{"name": "captures", "networks": [net + ".1.0/24", net + ".2.0/24"]}],
+              "credentials": [{"name": "public", "version": "2c", "community": "public"}],
+              "port": sim.port, "timeout": 1, "retries": 1, "rate": 20000}
+    path = tmp_path / "real.canon.yml"
+    path.write_text(yaml.safe_dump(config))
+    proc = subprocess.run([bin_path("ansible-inventory"), "-i", str(path), "--list"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env=ansible_env())
+    assert proc.returncode == 0, proc.stderr
+    inv = json.loads(proc.stdout)
+    hostvars = {host: {k: (v["__ansible_unsafe"] if isinstance(v, dict) and "__ansible_unsafe" in v else v)
+                       for k, v in hv.items()} for host, hv in inv["_meta"]["hostvars"].items()}
+    by_address = {hv["canon_address"]: host for host, hv in hostvars.items()}
+
+    def members(group):
+        return {hostvars[h]["canon_address"] for h in inv.get(group, {}).get("hosts", [])}
+
+    canon = {"%s.%s" % (net, s) for s in ("1.1", "1.2", "1.3")} | {net + ".2.1", net + ".2.2"}
+    others = {"%s.%s" % (net, s) for s in ("1.4", "1.5", "1.6", "1.7")}
+    assert members("canon") == canon
+    assert members("other_printers") == others
+    for suffix, (_, expected) in CAPTURED.items():
+        host = by_address["%s.%s" % (net, suffix)]
+        assert hostvars[host]["canon_vendor"] == expected["vendor"]
+        assert hostvars[host]["canon_model"] == expected["model"]
+    assert members("vendor_sharp") == {net + ".1.4"} and members("vendor_xerox") == {net + ".1.5"}
+    assert members("vendor_brother") == {net + ".1.6"} and members("vendor_epson") == {net + ".1.7"}
