@@ -13,7 +13,7 @@ version_added: 0.3.0
 description:
   - Item level - declare settings as a dict of readable item paths (for example C(network.dns.primary),
     C(network.sntp.server), C(network.protocols.lpd), C(device.name)). V(merged) writes the declared items,
-    V(replaced) also returns the other items of the touched categories to their factory values, V(gathered) reads
+    V(replaced) also returns the other items of the touched sections (for example all of C(network.sntp.*)) to their factory values, V(gathered) reads
     every item the device shows, V(rendered) shows the writes without a device, V(parsed) reads an export file.
   - C(device.name), C(device.location) and C(device.contact) are the SNMP sysName, sysLocation and sysContact,
     written with SNMP SET (a read-write community or SNMPv3 user is needed) and read back; Canon devices silently

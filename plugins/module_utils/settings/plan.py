@@ -61,13 +61,19 @@ def check_declared(settings: Mapping[str, Any]) -> Dict[str, Any]:
     return out
 
 
+def section(path: str) -> str:
+    """The group an item belongs to for state replaced: its path without the last part (network.sntp)."""
+    return path.rsplit(".", 1)[0]
+
+
 def replaced_additions(declared: Mapping[str, Any], device_paths: Iterable[str]) -> Dict[str, Any]:
-    """state replaced: items of the touched categories that are not declared go back to the factory value."""
-    categories = {pt.SETTINGS_ITEMS[p].category for p in declared}
+    """state replaced: items of the touched sections (network.sntp, network.protocols ...) that are not
+    declared go back to their factory value."""
+    sections = {section(p) for p in declared}
     out: Dict[str, Any] = {}
     for path in device_paths:
         item = pt.SETTINGS_ITEMS.get(path)
-        if (item is None or path in declared or item.category not in categories or item.default is None
+        if (item is None or path in declared or section(path) not in sections or item.default is None
                 or path in sspec.SNMP_ITEMS or path in READ_ONLY_ITEMS):
             continue
         out[path] = item.default
