@@ -8,6 +8,8 @@ from __future__ import annotations
 class ModuleDocFragment:
     # SNMP connection options shared by every module (plugins/module_utils/core/connection.py).
     DOCUMENTATION = r"""
+requirements:
+  - pysnmp >= 7.1.26 (only for SNMPv3, O(snmp_version=3); SNMPv1/v2c need no third-party package)
 options:
   host:
     description:

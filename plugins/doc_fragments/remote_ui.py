@@ -8,6 +8,8 @@ from __future__ import annotations
 class ModuleDocFragment:
     # Remote UI (HTTP/HTTPS) options shared by every Remote-UI module (plugins/module_utils/transport/remote_ui.py).
     DOCUMENTATION = r"""
+requirements:
+  - requests >= 2.31 (the Remote UI client)
 options:
   host:
     description:

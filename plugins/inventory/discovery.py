@@ -19,6 +19,10 @@ description:
     by request id and source, so it takes about addresses / O(rate) + O(timeout) x (O(retries) + 1).
   - Only inventory files whose name ends in C(.canon.yml), C(.canon.yaml), C(canon_discovery.yml) or
     C(canon_discovery.yaml) are read by this plugin.
+requirements:
+  - netaddr >= 1.0
+  - openpyxl >= 3.1 (only to read device lists from XLSX files)
+  - pysnmp >= 7.1.26 (only for SNMPv3 credential sets)
 extends_documentation_fragment:
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
@@ -121,7 +125,7 @@ options:
             SNMPv3 sets, C(canon_snmp_v3_user), C(canon_snmp_v3_auth_protocol) and
             C(canon_snmp_v3_priv_protocol).
         type: dict
-        default: ''
+        default: {}
   timeout:
     description: Seconds to wait for an answer to each probe.
     type: float
@@ -171,11 +175,12 @@ options:
     elements: dict
     suboptions:
       field:
-        description: Device field to test.
+        description:
+          - Device field to test.
+          - V(vendor) is another name for V(manufacturer) (the C(canon_vendor) host variable).
         type: str
         required: true
         choices: [manufacturer, vendor, model, serial, sys_name, location, address, mac, firmware, region]
-        notes: V(vendor) is another name for V(manufacturer) (the C(canon_vendor) host variable).
       operator:
         description: Comparison.
         type: str

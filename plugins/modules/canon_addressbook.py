@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: canon_addressbook
 short_description: Manage the address books of Canon MFPs as declared, idempotent state
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Declares the destinations (e-mail, fax, I-fax, file and group entries) of the address lists of a Canon
     imageRUNNER ADVANCE (Type I), MF (Type II) or Type III device, reads the device over its Remote UI, shows
@@ -26,9 +26,15 @@ description:
   - O(state=gathered) reads lists, O(state=rendered) converts declared lists to a file format and
     O(state=parsed) converts a file to declared lists; the last two never contact a device.
   - The rules and limits are described in the collection's C(docs/addressbook.md).
+requirements:
+  - PyYAML (the diff of the address lists)
+  - openpyxl >= 3.1 (only for the EMC address book format in XLSX)
 extends_documentation_fragment:
   - printfleet.canon.remote_ui
   - printfleet.canon.connection
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   check_mode:
     support: full
@@ -43,6 +49,16 @@ attributes:
   action_group:
     support: full
     membership: [printfleet.canon.canon]
+  platform:
+    platforms: posix
+    details: Runs on the Ansible controller (or the host it is delegated to) and talks to devices over the network.
+  action:
+    support: full
+    details: The action plugin fills the connection options the task does not give from the host's variables (see M(printfleet.canon.canon_device)).
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
 options:
   host:
     description:
@@ -377,7 +393,7 @@ notes:
 seealso:
   - module: printfleet.canon.canon_device_info
 author:
-  - printfleet.canon maintainers
+  - printfleet.canon maintainers (@printfleet)
 """
 
 EXAMPLES = r"""

@@ -25,10 +25,12 @@ description:
   - The files are deterministic, so the module reports C(changed=false) when the file on disk already
     holds the same report; files are replaced atomically.
 author:
-  - printfleet.canon contributors
+  - printfleet.canon maintainers (@printfleet)
 requirements:
   - openpyxl >= 3.1 (for O(format=xlsx))
   - psycopg >= 3.1 (only for a PostgreSQL store, O(store.dsn))
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
@@ -36,6 +38,9 @@ attributes:
       directory, and never creates or upgrades the store.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
+    details: Runs on the Ansible controller.
 options:
   store:
     description:

@@ -24,8 +24,13 @@ description:
   - With O(store) it records the readings in the counter history store (SQLite file or PostgreSQL) that
     M(printfleet.canon.canon_counter_report) reports from. Recording is idempotent on (device serial, counter,
     capture time).
+requirements:
+  - psycopg >= 3.1 (only for a PostgreSQL store, O(store.dsn))
 extends_documentation_fragment:
   - printfleet.canon.connection
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   check_mode:
     support: full
@@ -36,6 +41,16 @@ attributes:
   action_group:
     support: full
     membership: [printfleet.canon.canon]
+  platform:
+    platforms: posix
+    details: Runs on the Ansible controller (or the host it is delegated to) and talks to devices over the network.
+  action:
+    support: full
+    details: The action plugin fills the connection options the task does not give from the host's variables (see M(printfleet.canon.canon_device)).
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
 options:
   host:
     description:
@@ -191,7 +206,7 @@ seealso:
   - plugin: printfleet.canon.discovery
     plugin_type: inventory
 author:
-  - printfleet.canon maintainers
+  - printfleet.canon maintainers (@printfleet)
 """
 
 EXAMPLES = r"""
@@ -264,7 +279,7 @@ results:
     address: {description: The address read., type: str, sample: 192.0.2.15}
     failed: {description: Whether this device could not be read., type: bool}
     error: {description: Why it could not be read., type: str, returned: when failed}
-    error_code: {description: Stable code of the failure, for example V(snmp_no_response)., type: str,
+    error_code: {description: "Stable code of the failure, for example V(snmp_no_response).", type: str,
                  returned: when failed, sample: snmp_no_response}
     hint: {description: What to check on the device., type: str, returned: when failed and a hint exists}
     serial: {description: Serial number (the device's identity in the store)., type: str, sample: 2XA01234}
@@ -272,7 +287,7 @@ results:
     vendor: {description: Vendor., type: str, sample: Canon}
     region: {description: Region the readings are stored with., type: str}
     timezone: {description: Time zone the readings are stored with., type: str}
-    captured_at: {description: Capture time (UTC, ISO 8601)., type: str, sample: "2024-03-31T22:00:00Z"}
+    captured_at: {description: "Capture time (UTC, ISO 8601).", type: str, sample: "2024-03-31T22:00:00Z"}
     counters_read:
       description: Number of readings of the device (instead of RV(results[].counters)).
       type: int
@@ -333,7 +348,7 @@ store:
     devices_new: {description: Serials seen for the first time., type: list, elements: str}
     conflicts: {description: Readings stored before with a different value (the stored value is kept).,
                 type: list, elements: dict}
-    resets: {description: Counters lower than their previous reading (board replacement, reset)., type: list,
+    resets: {description: "Counters lower than their previous reading (board replacement, reset).", type: list,
              elements: dict}
 serial:
   description: Serial number of the device.

@@ -19,6 +19,9 @@ description:
   - Read-only; the same as EMC's "Retrieve Printer Information" and "Monitor Printers" tasks.
 extends_documentation_fragment:
   - printfleet.canon.connection
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   check_mode:
     support: full
@@ -28,6 +31,16 @@ attributes:
   action_group:
     support: full
     membership: [printfleet.canon.canon]
+  platform:
+    platforms: posix
+    details: Runs on the Ansible controller (or the host it is delegated to) and talks to devices over the network.
+  action:
+    support: full
+    details: The action plugin fills the connection options the task does not give from the host's variables (see M(printfleet.canon.canon_device)).
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
 options:
   gather_subset:
     description:
@@ -50,7 +63,7 @@ seealso:
   - plugin: printfleet.canon.discovery
     plugin_type: inventory
 author:
-  - printfleet.canon maintainers
+  - printfleet.canon maintainers (@printfleet)
 """
 
 EXAMPLES = r"""
@@ -90,7 +103,7 @@ identity:
   returned: always
   type: dict
   contains:
-    vendor: {description: Vendor, from the sysObjectID enterprise or sysDescr., type: str, sample: Canon}
+    vendor: {description: "Vendor, from the sysObjectID enterprise or sysDescr.", type: str, sample: Canon}
     is_canon: {description: Whether the device is a Canon device., type: bool}
     is_printer: {description: Whether the device is a printer (Printer MIB or hrDevicePrinter)., type: bool}
     model: {description: "Canon product name (1602.1.1.1.1), else hrDeviceDescr, else sysDescr.",

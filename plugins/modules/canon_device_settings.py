@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: canon_device_settings
 short_description: Device settings of Canon printers as code - items, export, import and drift audit
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Item level - declare settings as a dict of readable item paths (for example C(network.dns.primary),
     C(network.sntp.server), C(network.protocols.lpd), C(device.name)). V(merged) writes the declared items,
@@ -36,6 +36,9 @@ description:
 extends_documentation_fragment:
   - printfleet.canon.remote_ui
   - printfleet.canon.connection
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   check_mode:
     support: full
@@ -49,6 +52,16 @@ attributes:
   action_group:
     support: full
     membership: [printfleet.canon.canon]
+  platform:
+    platforms: posix
+    details: Runs on the Ansible controller (or the host it is delegated to) and talks to devices over the network.
+  action:
+    support: full
+    details: The action plugin fills the connection options the task does not give from the host's variables (see M(printfleet.canon.canon_device)).
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
 options:
   host:
     description:
@@ -145,7 +158,7 @@ notes:
 seealso:
   - module: printfleet.canon.canon_addressbook
 author:
-  - printfleet.canon contributors
+  - printfleet.canon maintainers (@printfleet)
 """
 
 EXAMPLES = r"""

@@ -19,12 +19,17 @@ description:
     and cleared (notified before and no longer true). An unchanged fleet gives no notification.
   - Returns the mail subject and text and the webhook payload for M(printfleet.canon.canon_notify).
   - Talks to no device; run it once, on the controller.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: Evaluates as usual but never writes the state file.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
+    details: Runs on the Ansible controller.
 options:
   devices:
     description:
@@ -127,7 +132,7 @@ seealso:
   - module: printfleet.canon.canon_device_info
   - module: printfleet.canon.canon_notify
 author:
-  - printfleet.canon maintainers
+  - printfleet.canon maintainers (@printfleet)
 """
 
 EXAMPLES = r"""
@@ -185,7 +190,7 @@ new:
         error_ongoing, no_response or read_error."
       type: str
     severity: {description: "warning, error or service_call.", type: str}
-    subject: {description: What it is about, for example C(Cyan toner)., type: str}
+    subject: {description: "What it is about, for example C(Cyan toner).", type: str}
     message: {description: The text of the notification line., type: str}
     value: {description: The level in percent (supply and paper conditions)., type: float}
     threshold: {description: The threshold in percent., type: float}
@@ -212,8 +217,8 @@ notification:
   contains:
     subject: {description: Mail subject., type: str,
               sample: "[printfleet] printer conditions: 1 new (worst: warning)"}
-    body: {description: Mail text, one line per condition., type: str}
-    payload: {description: Webhook JSON (source, event, generated_at, counts, new, cleared)., type: dict}
+    body: {description: "Mail text, one line per condition.", type: str}
+    payload: {description: "Webhook JSON (source, event, generated_at, counts, new, cleared).", type: dict}
 evaluated_at:
   description: The evaluation time (UTC), to pass as O(now) to a second evaluation.
   returned: always

@@ -17,12 +17,17 @@ description:
   - Mail and webhook are each optional; give one or both. Both are attempted even when the first fails; the task
     then fails with error code C(notify_failed) and says which one was delivered.
   - Needs no collection outside ansible-core.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: Sends nothing; returns in RV(would_send) what would be sent, and C(changed=true).
   diff_mode:
     support: none
+  platform:
+    platforms: posix
+    details: Runs on the Ansible controller.
 options:
   subject:
     description: Mail subject (also in the default webhook payload).
@@ -121,7 +126,7 @@ notes:
 seealso:
   - module: printfleet.canon.canon_monitor_evaluate
 author:
-  - printfleet.canon maintainers
+  - printfleet.canon maintainers (@printfleet)
 """
 
 EXAMPLES = r"""
@@ -176,8 +181,8 @@ mail:
   returned: when O(mail) is given and not in check mode
   type: dict
   contains:
-    server: {description: host:port., type: str}
-    security: {description: starttls, ssl or none., type: str}
+    server: {description: "host:port.", type: str}
+    security: {description: "starttls, ssl or none.", type: str}
     recipients: {description: Every To and Cc address., type: list, elements: str}
     attachments: {description: Attached file names., type: list, elements: str}
     error: {description: Why it failed., type: str, returned: on failure}

@@ -9,21 +9,26 @@ DOCUMENTATION = r"""
 ---
 module: canon_settings_report
 short_description: Write the device-settings drift report (XLSX with a summary sheet, and CSV)
-version_added: 0.3.0
+version_added: 0.1.0
 description:
-  - Turns the results of printfleet.canon.canon_device_settings O(state=audited) runs (one per host) into a drift
+  - Turns the results of printfleet.canon.canon_device_settings O(printfleet.canon.canon_device_settings#module:state=audited) runs (one per host) into a drift
     report - an XLSX workbook with a C(Summary) sheet (one row per device with its status, difference count, items
     that could not be compared and a count column per category, plus a totals row per category), a C(Drift) sheet
     (one row per device and differing item, device value beside baseline value) and an C(About) sheet, and the same
     as CSV (C(<name>.csv) details, C(<name>-summary.csv) summary).
   - Hosts whose audit failed are listed with their error code; secrets are already masked by the audit.
   - Runs on the controller and never contacts a device.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: Computes the counts; writes no file.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
+    details: Runs on the Ansible controller.
 options:
   audits:
     description: Host name to its registered canon_device_settings audit result.
@@ -52,7 +57,7 @@ options:
     type: str
     default: Device settings drift
 author:
-  - printfleet.canon contributors
+  - printfleet.canon maintainers (@printfleet)
 """
 
 EXAMPLES = r"""

@@ -131,6 +131,7 @@ def test_task_arguments_win_over_host_variables(inventory):
 # Minimal arguments per action-group member for the README's module_defaults example. A module added to
 # the group must be added here, so the example is proved for every member.
 GROUP_TASKS = {
+    "canon_device": {},
     "canon_device_info": {"gather_subset": ["identity"]},
     "canon_counters": {},
     "canon_addressbook": {"state": "gathered", "system_manager_id": "{{ rui_id }}",
