@@ -88,8 +88,8 @@ def encode(fmt: str, header: Dict[str, Any], categories: List[Tuple[str, str, Li
     if fmt == "xml":
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
                  '<DeviceSettingsExport xmlns="%s" layout="simulator-defined">' % XML_NS,
-                 "  <Header %s/>" % " ".join("%s=%s" % (k, quoteattr(str(header.get(k, ""))))
-                                              for k in HEADER_KEYS),
+                 "  <Header %s/>" % " ".join(
+                     "%s=%s" % (k, quoteattr(str(header.get(k, "")))) for k in HEADER_KEYS),
                  "  <Protection %s/>" % " ".join("%s=%s" % (k, quoteattr(str(v))) for k, v in protection.items())]
         for cid, name, items in categories:
             lines.append("  <Category id=%s name=%s>" % (quoteattr(cid), quoteattr(name)))
@@ -208,12 +208,12 @@ def _decode_dcm(data: bytes, password: Optional[str]) -> Dict[str, Any]:
     raw_items: List[Tuple[Dict[str, Any], str, str, str, str]] = []
     for line in lines:
         if line.startswith("["):
-            cid, _, name = line[1:].partition("] ")
+            cid, _unused, name = line[1:].partition("] ")
             current = cats.setdefault(cid, {"name": name, "items": {}})
         elif current is None and line.startswith("protection="):
             protection = dict(part.split(":", 1) for part in line[len("protection="):].split(";") if ":" in part)
         elif current is None and "=" in line:
-            k, _, v = line.partition("=")
+            k, _unused, v = line.partition("=")
             header[k] = v
         elif current is not None and line:
             parts = line.split("|", 3)

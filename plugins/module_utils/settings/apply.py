@@ -211,7 +211,8 @@ class DeviceSettingsResource(ResourceModule):
         return out
 
     def parse(self) -> Any:
-        assert self.src is not None
+        if self.src is None:  # an internal call-order error, not a user input
+            raise RuntimeError("internal error: self.src is not set")
         self.result["manifest"] = self.src.manifest()
         values = self.src.values(self.params["encryption_password"])
         return {path: splan.mask_value(path, value) for path, value in values.items()}
@@ -227,7 +228,8 @@ class DeviceSettingsResource(ResourceModule):
         self.result["device"] = {k: facts.get(k) for k in ("model", "series", "settings_type", "platform_version",
                                                            "display_language", "categories")}
         if self.state == "imported":
-            assert self.src is not None
+            if self.src is None:  # an internal call-order error, not a user input
+                raise RuntimeError("internal error: self.src is not set")
             same_machine, same_series, warnings = splan.compatibility(self.src.header, self.src.codes(), facts)
             self.same = (same_machine, same_series)
             for warning in warnings:
@@ -278,7 +280,8 @@ class DeviceSettingsResource(ResourceModule):
             self.exported = formats.ExportFile(data)
             return self.exported.manifest()
         reference = self.src if state == "imported" else self.baseline
-        assert reference is not None
+        if reference is None:  # an internal call-order error, not a user input
+            raise RuntimeError("internal error: reference is not set")
         if not self.export_allowed():
             paths = [x for x in reference.codes() if x in pt.SETTINGS_ITEMS or x in sspec.SNMP_ITEMS]
             self.warn("check mode with check_mode_export: false: compared only the items the settings pages show "
@@ -327,7 +330,8 @@ class DeviceSettingsResource(ResourceModule):
             self.result["differences_count"] = len(differences)
             return Plan(actions=[], after=before, differences=differences)
         # imported
-        assert self.src is not None
+        if self.src is None:  # an internal call-order error, not a user input
+            raise RuntimeError("internal error: self.src is not set")
         differences, skipped = self.compare_file(self.src, before)
         self.result["differences"] = differences
         self.result["not_comparable"] = len(skipped)
@@ -341,7 +345,8 @@ class DeviceSettingsResource(ResourceModule):
         return Plan(actions=[action], after=after, data=differences)
 
     def src_values(self) -> Dict[str, Any]:
-        assert self.src is not None
+        if self.src is None:  # an internal call-order error, not a user input
+            raise RuntimeError("internal error: self.src is not set")
         return self.src.values(self.params["encryption_password"])
 
     def compare_file(self, export: formats.ExportFile, before: Dict[str, Any]
@@ -389,11 +394,13 @@ class DeviceSettingsResource(ResourceModule):
     def apply(self, conn: Connection, plan: Plan) -> None:
         state = self.state
         if state == "exported":
-            assert self.exported is not None
+            if self.exported is None:  # an internal call-order error, not a user input
+                raise RuntimeError("internal error: self.exported is not set")
             formats.write_file_and_manifest(self.params["dest"], self.exported.data, self.exported.manifest())
             return
         if state == "imported":
-            assert self.src is not None
+            if self.src is None:  # an internal call-order error, not a user input
+                raise RuntimeError("internal error: self.src is not set")
             with self.phase("import"):
                 self.import_result = conn.client.import_file(self.src.data, self.params["encryption_password"],
                                                              os.path.basename(self.params["src"]))
@@ -423,7 +430,8 @@ class DeviceSettingsResource(ResourceModule):
         if self.state == "exported":
             return formats.ExportFile(open(self.params["dest"], "rb").read()).manifest()
         if self.state == "imported":
-            assert self.src is not None
+            if self.src is None:  # an internal call-order error, not a user input
+                raise RuntimeError("internal error: self.src is not set")
             return self.export_current(conn, self.src.categories)
         return self.read_items(conn, list(plan.after or {}) if self.state == "replaced" else list(self.declared))
 
@@ -431,7 +439,8 @@ class DeviceSettingsResource(ResourceModule):
         if self.state == "exported":
             return
         if self.state == "imported":
-            assert self.src is not None
+            if self.src is None:  # an internal call-order error, not a user input
+                raise RuntimeError("internal error: self.src is not set")
             left, _skipped = self.compare_file(self.src, after)
             if left:
                 raise CanonError("verify_failed", "after the import %d item(s) still differ from the file: %s"

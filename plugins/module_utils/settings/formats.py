@@ -111,13 +111,13 @@ class ExportFile:
         current: Optional[List[Tuple[str, str, str, str, bool]]] = None
         for line in lines:
             if line.startswith("["):
-                cid, _, name = line[1:].partition("] ")
+                cid, _unused, name = line[1:].partition("] ")
                 current = []
                 self.raw[cid] = (name, current)
             elif current is None and line.startswith("protection="):
                 self.protection = dict(p.split(":", 1) for p in line[len("protection="):].split(";") if ":" in p)
             elif current is None and "=" in line:
-                key, _, value = line.partition("=")
+                key, _unused, value = line.partition("=")
                 self.header[key] = value
             elif current is not None and line:
                 parts = line.split("|", 3)
@@ -189,8 +189,8 @@ class ExportFile:
                     if encrypted:
                         raw = bytes.fromhex(text)
                         nonce, body = raw[:12], raw[12:]
-                        text = bytes(a ^ b for a, b in zip(body, _keystream(self._key or b"", nonce,
-                                                                              len(body)))).decode("utf-8")
+                        stream = _keystream(self._key or b"", nonce, len(body))
+                        text = bytes(a ^ b for a, b in zip(body, stream)).decode("utf-8")
                     out[path] = json.loads(text)
                 except (ValueError, UnicodeDecodeError):
                     raise _bad("the value of %s in the export cannot be decoded" % path)

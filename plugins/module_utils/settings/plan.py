@@ -170,9 +170,9 @@ def compatibility(header: Mapping[str, Any], codes: Mapping[str, str], facts: Ma
     level = int(header.get("security_level") or 1)
     if level not in facts.get("security_levels", [1]):
         raise CanonError("settings_security_level_unsupported",
-                         "the file is security level %d; the device (platform version %s) accepts level %s"
-                         % (level, facts.get("platform_version") or "?",
-                            "/".join(str(x) for x in facts.get("security_levels", [1]))))
+                         "the file is security level %d; the device (platform version %s) accepts level %s" % (
+                             level, facts.get("platform_version") or "?",
+                             "/".join(str(x) for x in facts.get("security_levels", [1]))))
     if header.get("display_language") != facts.get("display_language"):
         raise CanonError("settings_language_mismatch", "the file was exported with display language %r, the device "
                          "uses %r; characters would be corrupted" % (header.get("display_language"),
