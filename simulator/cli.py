@@ -85,7 +85,7 @@ async def _serve(args) -> int:
     devices = build_fleet(args.count, args.network, profiles, args.seed, spec, captures=args.capture)
     if not devices:
         raise FleetError("no devices: give --count or a --spec with devices")
-    control_host, _, control_port = args.control.rpartition(":")
+    control_host, _unused, control_port = args.control.rpartition(":")
     if not control_host.startswith("127."):
         raise FleetError("the control API listens on loopback only")
     agent = SnmpAgent(devices, port=args.port, listen=args.listen)

@@ -54,9 +54,8 @@ class ControlApi:
         if path == "/health":
             return Response.json({"ready": True, "devices": len(self.devices)})
         if path == "/devices" and request.method == "GET":
-            return Response.json([{k: d.state()[k] for k in ("address", "profile", "model", "serial", "powered",
-                                                               "asleep", "restarting")}
-                                  for d in self.devices.values()])
+            keys = ("address", "profile", "model", "serial", "powered", "asleep", "restarting")
+            return Response.json([{k: d.state()[k] for k in keys} for d in self.devices.values()])
         m = re.match(r"^/devices/([0-9.]+)(/.*)?$", path)
         if not m:
             return Response.json({"error": "not found"}, 404)

@@ -462,7 +462,7 @@ class SimDevice:
         named = cprof.get("named", []) or []
         if named == "all":
             # real iR-ADV devices repeat every all-table counter in the name/value table, by position
-            named = [(position, cid) for position, cid in enumerate((all_table or {}).get("ids", []), 1)]
+            named = list(enumerate((all_table or {}).get("ids", []), 1))
         for index, cid in named:
             m.put(CANON_NAMED + ".2.%d" % index, Value(OCTET_STRING, counter_model.label(cid).encode()))
             m.put(CANON_NAMED + ".3.%d" % index, Value(COUNTER32, values[cid]))
@@ -586,5 +586,5 @@ def _fill_format(fmt: str, rng: random.Random) -> str:
 
 
 def _make_mac(oui: str, rng: random.Random) -> str:
-    tail = [rng.randint(0, 255) for _ in range(3)]
+    tail = [rng.randint(0, 255) for _unused in range(3)]
     return (oui.upper() + ":" + ":".join("%02X" % b for b in tail))

@@ -111,7 +111,7 @@ class HttpServer:
                     h = await reader.readline()
                     if h in (b"\r\n", b"\n", b""):
                         break
-                    k, _, v = h.decode("latin-1").partition(":")
+                    k, _unused, v = h.decode("latin-1").partition(":")
                     headers[k.strip().lower()] = v.strip()
                 length = int(headers.get("content-length", "0") or 0)
                 if length > MAX_BODY:
@@ -148,7 +148,7 @@ class HttpServer:
             reason = "Status"
         head = ["HTTP/1.1 %d %s" % (response.status, reason), "Server: " + self.server_header,
                 "Content-Length: %d" % len(body), "Connection: " + ("keep-alive" if keep else "close")]
-        if not any(k.lower() == "content-type" for k, _ in response.headers):
+        if not any(k.lower() == "content-type" for k, _unused in response.headers):
             head.append("Content-Type: " + response.content_type)
         head.extend("%s: %s" % (k, v) for k, v in response.headers)
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)

@@ -595,7 +595,7 @@ error_code:
 """
 
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.resource import AddressBookResource
-from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.spec import (  # noqa: F401 (docs test)
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.spec import (  # noqa: F401 (docs test)  # pylint: disable=unused-import
     ENTRY_OPTIONS, MODULE_KWARGS, argument_spec)
 from ansible_collections.printfleet.canon.plugins.module_utils.core.resource import run_resource
 

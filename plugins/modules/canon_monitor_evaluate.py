@@ -286,7 +286,7 @@ def run_module(module):
     now = monitoring.parse_time(params["now"]) if params.get("now") else datetime.now(timezone.utc)
     now = monitoring.parse_time(monitoring.utc_text(now))    # whole seconds, as stored and returned
     state = monitoring.load_state(params["state_file"])
-    outcome, _ = monitoring.evaluate(params["devices"], state, now, rules)
+    outcome, _unused = monitoring.evaluate(params["devices"], state, now, rules)
     state_changed = outcome.state.get("conditions") != state.get("conditions") or \
         state.get("version") != monitoring.STATE_VERSION
     written = False

@@ -201,7 +201,7 @@ class _SharedListener:
         sock = self.sock
         devices = self.agent._devices
         handle = self.agent._datagram
-        for _ in range(DRAIN_BATCH * 4):
+        for _unused in range(DRAIN_BATCH * 4):
             try:
                 data, ancdata, _flags, addr = sock.recvmsg(RECV_SIZE, socket.CMSG_SPACE(PKTINFO_SIZE))
             except OSError:          # BlockingIOError: queue empty
@@ -285,7 +285,7 @@ class SnmpAgent:
     async def stop(self) -> None:
         """Close every socket; the endpoints stay registered (start() binds them again)."""
         if self._shared is not None:
-            sock, _ = self._shared
+            sock, _unused = self._shared
             asyncio.get_running_loop().remove_reader(sock.fileno())
             sock.close()
             self._shared = None
@@ -358,7 +358,7 @@ class SnmpAgent:
             sock.bind((check_loopback(dev.ep.address), self.port))
             if self.port == 0:
                 self.port = sock.getsockname()[1]
-            transport, _ = await loop.create_datagram_endpoint(lambda: _Protocol(self, dev, sock), sock=sock)
+            transport, _unused = await loop.create_datagram_endpoint(lambda: _Protocol(self, dev, sock), sock=sock)
         except BaseException:
             sock.close()
             raise

@@ -12,7 +12,6 @@ address-book shape of results (counts, change summary, YAML diff, timings).
 from __future__ import annotations
 
 import contextlib
-import time
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook import apply, model as ab, offline

@@ -49,6 +49,7 @@ class SnmpReader(Protocol):
     async def walk_columns(self, target: SnmpTarget, columns: Dict[str, str], max_rows: int = ...,
                            max_repetitions: int = ...) -> Dict[tuple, Dict[str, Any]]: ...
 
+
 # --- catalog ---------------------------------------------------------------------------------------
 
 CATEGORIES: Tuple[str, ...] = ("total", "copy", "print", "scan", "colour", "black", "size", "sides", "other")

@@ -320,7 +320,7 @@ def _usage_chart(usages: Mapping[Pair, List[Tuple[Period, Usage]]], selected: Ma
     totals: Dict[str, List[Optional[int]]] = {}
     for pair, per_period in usages.items():
         sums = totals.setdefault(pair[1], [None] * len(periods))
-        for index, (_, use) in enumerate(per_period):
+        for index, (_unused, use) in enumerate(per_period):
             if use.usage is not None:
                 sums[index] = (sums[index] or 0) + use.usage
     names_by_key: Dict[str, List[Optional[str]]] = {}
@@ -377,7 +377,7 @@ def build_reports(store: CounterStore, reports: Sequence[str] = REPORT_TYPES, pe
         by_zone: Dict[str, List[Device]] = {}
         for device in chosen:
             by_zone.setdefault(device.timezone or "UTC", []).append(device)
-        keys = sorted({key for _, key in selected})
+        keys = sorted({key for _unused, key in selected})
         usages: Dict[Pair, List[Tuple[Period, Usage]]] = {}
         lifetime: Dict[Pair, Reading] = {}
         device_last: Dict[str, Optional[datetime]] = {}
@@ -475,7 +475,7 @@ def _by_counter_rows(usages: Mapping[Pair, List[Tuple[Period, Usage]]], selected
         described = {"counter_id": counter_id_of(key), "counter_name": _most_common(i.name for i in infos),
                      "category": _most_common(i.category for i in infos),
                      "unit": _most_common(i.unit for i in infos)}
-        for index, (period, _) in enumerate(usages[pairs[0]]):
+        for index, (period, _unused) in enumerate(usages[pairs[0]]):
             uses = [usages[pair][index][1] for pair in pairs]
             known = [u.usage for u in uses if u.usage is not None]
             counts = {flag: sum(1 for u in uses if getattr(u, flag)) for flag in FLAGS}

@@ -92,7 +92,8 @@ def default_file_name(reports: Sequence[Report], fmt: str, report: Optional[Repo
     periods = sorted({r.period for r in reports if r.period})
     if fmt == "xlsx":
         return "%s-%s.xlsx" % (FILE_STEM, periods[0] if periods else "lifetime")
-    assert report is not None
+    if report is None:  # an internal call-order error, not a user input
+        raise RuntimeError("internal error: report is not set")
     if report.period is None:
         return "%s-lifetime.csv" % FILE_STEM
     return "%s-%s-%s.csv" % (FILE_STEM, report.period, report.name)
@@ -232,7 +233,7 @@ def _add_report_sheet(wb: Any, report: Report) -> None:
     maker = _CellMaker(ws)
     header = _header_row(maker, [c.title for c in columns])
     if chart:
-        header += [None] + _header_row(maker, ["Period"] + [name for name, _ in chart.series], chart_col - 1)
+        header += [None] + _header_row(maker, ["Period"] + [name for name, _unused in chart.series], chart_col - 1)
     ws.append(header)
     width = len(columns)
     lines = max(len(report.rows), len(chart.categories) if chart else 0)
@@ -245,7 +246,7 @@ def _add_report_sheet(wb: Any, report: Report) -> None:
         if chart and line < len(chart.categories):
             cells += [None, maker.text(chart_col - 1, chart.categories[line])]
             cells += [maker.value(chart_col + i, values[line], "int")
-                      for i, (_, values) in enumerate(chart.series)]
+                      for i, (_unused, values) in enumerate(chart.series)]
         ws.append(cells)
 
     if chart:

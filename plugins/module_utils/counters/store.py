@@ -273,7 +273,7 @@ def _optional_text(container: Mapping[str, Any], name: str) -> Optional[str]:
     value = container.get(name)
     if value is None:
         return None
-    if type(value) is str:  # the common case first: this runs for every counter of every device
+    if type(value) is str:  # common case first, runs per counter  # pylint: disable=unidiomatic-typecheck
         return value.strip() or None
     if not isinstance(value, (str, int)) or isinstance(value, bool):
         raise CanonError("invalid_argument", "field %r must be text, got %r" % (name, value))
@@ -281,7 +281,7 @@ def _optional_text(container: Mapping[str, Any], name: str) -> Optional[str]:
 
 
 def _counter_value(value: Any, serial: str, key: str) -> int:
-    if type(value) is not int:
+    if type(value) is not int:  # exact type: bool is no count  # pylint: disable=unidiomatic-typecheck
         if isinstance(value, bool) or not isinstance(value, (int, str)) or (
                 isinstance(value, str) and not _DIGITS.match(value.strip())):
             raise CanonError("invalid_argument", "counter %s of %s has value %r; counters are whole numbers"
@@ -335,10 +335,10 @@ def normalise_captures(captures: Iterable[Mapping[str, Any]]) -> _Batch:
         if not isinstance(counters, (list, tuple)):
             raise CanonError("invalid_argument", "capture of %s: 'counters' must be a list" % serial)
         for counter in counters:
-            if (type(counter) is not dict and not isinstance(counter, AbcMapping)) or "id" not in counter:
+            if (type(counter) is not dict and not isinstance(counter, AbcMapping)) or "id" not in counter:  # pylint: disable=unidiomatic-typecheck
                 raise CanonError("invalid_argument", "capture of %s: every counter needs an 'id'" % serial)
             cid = counter["id"]
-            key = str(cid) if type(cid) is int and cid >= 0 else counter_key(cid)
+            key = str(cid) if type(cid) is int and cid >= 0 else counter_key(cid)  # exact type: bool is no count  # pylint: disable=unidiomatic-typecheck
             pair = (serial, key)
             previous = batch.counters.get(pair)
             if previous is None or at >= previous[0]:
@@ -762,8 +762,8 @@ class CounterStore:
         history = {at: (int(value), int(series)) for at, value, series in self._pair_history(pair)}
         old_resets = {row[0] for row in self._backend.query(
             "SELECT captured_at FROM resets WHERE serial = ? AND counter_key = ?", pair)}
-        new_times = {at for at, _ in items}
-        merged = sorted([(at, v) for at, (v, _) in history.items()] + list(items))
+        new_times = {at for at, _unused in items}
+        merged = sorted([(at, v) for at, (v, _unused) in history.items()] + list(items))
         rows, updates, resets, added = [], [], [], []
         prev: Optional[Point] = None
         for at, value in merged:
@@ -855,7 +855,7 @@ class CounterStore:
                 found[(row[0], row[1])] = (row[2], int(row[3]), int(row[4]))
         missing = [pair for pair in catalog if pair not in found and (keys is None or pair[1] in keys)]
         if missing:
-            edges = self._edge_captures(sorted({serial for serial, _ in missing}), at, earliest)
+            edges = self._edge_captures(sorted({serial for serial, _unused in missing}), at, earliest)
             for pair in sorted(missing):
                 if edges.get(pair[0]) is None:
                     continue          # no capture of this device on that side of ``at`` at all
@@ -979,7 +979,7 @@ class CounterStore:
             times: Dict[str, datetime] = {}       # the same reading answers many instants: parse once
             for instant in instants:
                 points = self._edge_points(serials, format_time(instant), keys, catalog)
-                for text, _, _ in points.values():
+                for text, _unused, _unused in points.values():
                     if text not in times:
                         times[text] = parse_time(text)
                 result[instant] = {pair: Reading(pair[0], pair[1], times[p[0]], p[1], p[2])

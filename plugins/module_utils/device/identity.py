@@ -131,7 +131,7 @@ def first_mac(values: Dict[str, Any], interfaces: Optional[Dict[Any, Any]] = Non
         for key, value in values.items():
             if isinstance(key, str) and key.startswith(prefix) and key[len(prefix):].isdigit():
                 rows.append((int(key[len(prefix):]), value))
-    for _, value in sorted(rows, key=lambda r: r[0]):
+    for _unused, value in sorted(rows, key=lambda r: r[0]):
         mac = _mac(value)
         if mac:
             return mac
@@ -269,7 +269,7 @@ def classify(values: Dict[str, Any], interfaces: Optional[Dict[Any, Any]] = None
                   text.get(oids.KYOCERA_MODEL)]
     model = None
     for candidate in candidates:
-        trimmed, _ = trim_model(candidate)
+        trimmed, _unused = trim_model(candidate)
         if trimmed:
             model = trimmed
             break

@@ -225,7 +225,7 @@ def _read_text(path: str, delimiter: str) -> List[List[str]]:
         raise CanonError("invalid_argument", "sources: %s is neither UTF-8 nor UTF-16" % path)
     if delimiter == "," and "\t" in text.splitlines()[0] and "," not in text.splitlines()[0]:
         delimiter = "\t"
-    return [r for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
 
 
 def _read_xlsx(path: str) -> List[List[Any]]:

@@ -234,8 +234,8 @@ def reconcile(state: Mapping[str, Any], observed: Iterable[Condition], evaluated
     for key, record in before.items():
         if record.get("host") in hosts and key not in seen and record.get("notified_at"):
             if rules.notify_cleared:
-                outcome.cleared.append(dict({k: record.get(k) for k in ("host", "address", "kind", "severity",
-                                                                         "subject", "message")},
+                fields = ("host", "address", "kind", "severity", "subject", "message")
+                outcome.cleared.append(dict({k: record.get(k) for k in fields},
                                             key=key, first_seen=record.get("first_seen"), cleared_at=stamp))
     outcome.state = {"version": STATE_VERSION, "conditions": dict(sorted(after.items()))}
     return outcome

@@ -176,7 +176,7 @@ def compatibility(header: Mapping[str, Any], codes: Mapping[str, str], facts: Ma
     if header.get("display_language") != facts.get("display_language"):
         raise CanonError("settings_language_mismatch", "the file was exported with display language %r, the device "
                          "uses %r; characters would be corrupted" % (header.get("display_language"),
-                                                                      facts.get("display_language")))
+                                                                     facts.get("display_language")))
     same_machine = bool(header.get("serial")) and header.get("serial") == facts.get("serial")
     same_series = bool(header.get("series")) and header.get("series") == facts.get("series")
     counts = {"A": 0, "B": 0, "C": 0}

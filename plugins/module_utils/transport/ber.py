@@ -261,12 +261,12 @@ def _pdu(data: bytes, start: int, end: int, msg: Message) -> None:
     while pos < stop:
         if data[pos] != SEQUENCE:
             raise BerError("varbind is not a SEQUENCE")
-        _, vb_start, vb_end = read_tlv(data, pos)
+        _unused, vb_start, vb_end = read_tlv(data, pos)
         if vb_end - vb_start < 4 or data[vb_start] != OID:
             raise BerError("bad varbind")
         length = data[vb_start + 1]            # vb_end - vb_start >= 4 keeps this in range
         if length & 0x80:
-            _, o_start, o_end = read_tlv(data, vb_start)
+            _unused, o_start, o_end = read_tlv(data, vb_start)
         else:
             o_start, o_end = vb_start + 2, vb_start + 2 + length
         if o_end + 2 > vb_end:
@@ -274,7 +274,7 @@ def _pdu(data: bytes, start: int, end: int, msg: Message) -> None:
         tag = data[o_end]
         length = data[o_end + 1]
         if length & 0x80:
-            _, v_start, v_end = read_tlv(data, o_end)
+            _unused, v_start, v_end = read_tlv(data, o_end)
         else:
             v_start, v_end = o_end + 2, o_end + 2 + length
         if v_end != vb_end or o_end > vb_end:

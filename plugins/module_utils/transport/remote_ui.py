@@ -926,4 +926,3 @@ class RemoteUiSession:
                        files: Mapping[str, Tuple[str, bytes, str]]) -> Page:
         """POST a multipart form (files: field -> (file name, bytes, content type)); token added."""
         return self._call(name, "POST", data=fields, files=files)
-

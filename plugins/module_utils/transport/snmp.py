@@ -26,13 +26,13 @@ import importlib
 import importlib.util
 import random
 import socket
-import traceback
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import ber
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.oids import oid_str, oid_tuple
+
 
 class _LazyModule:
     """Import a pysnmp/pyasn1 module on first attribute access.
@@ -316,7 +316,7 @@ class _CommunityEngine:
                 except RuntimeError:        # the loop is already closed: the socket goes with it
                     pass
         self.endpoints.clear()
-        for _, future in self.pending.values():
+        for _unused, future in self.pending.values():
             if not future.done():
                 future.cancel()
         self.pending.clear()
@@ -351,7 +351,7 @@ class _CommunityEngine:
                 pass
             sock.setblocking(False)
             sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
-            _, protocol = await asyncio.get_running_loop().create_datagram_endpoint(
+            _unused, protocol = await asyncio.get_running_loop().create_datagram_endpoint(
                 lambda: _Endpoint(self.pending), sock=sock)
             endpoint = self.endpoints[family] = protocol  # type: ignore[assignment]
         return endpoint
@@ -514,8 +514,8 @@ class SnmpClient:
         if name == "EncryptionError" or (name not in USM_FAILURES
                                          and text.lower() == "ciphering services not available"):
             return CanonError("snmp_crypto_unavailable")
-        if name in USM_FAILURES or any(k in text for k in ("digest", "Unknown USM user", "decrypt",
-                                                             "security level", "time window")):
+        usm_words = ("digest", "Unknown USM user", "decrypt", "security level", "time window")
+        if name in USM_FAILURES or any(k in text for k in usm_words):
             return CanonError("snmp_auth_failed", "%s rejected the SNMPv3 credentials: %s" % (target.label, text))
         return CanonError("snmp_error", "%s: %s" % (target.label, text))
 
@@ -606,7 +606,7 @@ class SnmpClient:
     # ----------------------------------------------------------------- SET ---------------
     async def set(self, target: SnmpTarget, values: Sequence[Tuple[str, Any]]) -> None:
         """Write all values in one PDU (all or nothing on the device)."""
-        status, index, _ = await self._request("set", target, [(oid_str(o), v) for o, v in values])
+        status, index, _unused = await self._request("set", target, [(oid_str(o), v) for o, v in values])
         if not status:
             return
         bad = oid_str(values[index - 1][0]) if 1 <= index <= len(values) else None

@@ -152,7 +152,7 @@ class Sweeper:
                 batch: List[int] = []
                 while tokens >= 1 and (first or (again and again[0][0] <= now)):
                     if again and again[0][0] <= now:
-                        _, i, attempt = again.popleft()
+                        _unused, i, attempt = again.popleft()
                         if addresses[i] in found:
                             continue
                     else:
