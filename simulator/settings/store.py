@@ -371,8 +371,8 @@ class SettingsStore:
             self.platform_version = body["platform_version"]
         if "lock_seconds" in body:
             self.lock_seconds = float(body["lock_seconds"])
-        if body.get("lock"):
-            self.locked_until = time.monotonic() + float(body["lock"])
+        if "lock" in body:          # lock now for N seconds (0 ends a lock)
+            self.locked_until = time.monotonic() + float(body["lock"] or 0)
         if "restart_pending" in body:
             self.restart_pending = bool(body["restart_pending"])
         return {"changed": changed}

@@ -179,7 +179,34 @@ DRIFT_PLAYBOOK = """
         acknowledge: [network, department_id, system_manager]
       register: level2
       ignore_errors: true
-""" + save("level2") + """
+    - name: counters of the 3.09 device after the refusal
+      ansible.builtin.set_fact:
+        counters_refused: "{{ lookup('ansible.builtin.url', control_url ~ '/devices/' ~ ansible_host ~ '/settings',
+                                     split_lines=false) | from_json }}"
+    - name: give the golden device a non-factory SNTP server (control API)
+      ansible.builtin.uri:
+        url: "{{ control_url }}/devices/{{ hostvars['golden'].ansible_host }}/settings"
+        method: POST
+        body_format: json
+        body: {values: {network.sntp.server: ntp.level1.example}}
+    - name: the workaround - export the golden device at security level 1
+      printfleet.canon.canon_device_settings:
+        host: "{{ hostvars['golden'].ansible_host }}"
+        state: exported
+        categories: [basic]
+        security_level: 1
+        encryption_password: "{{ settings_password }}"
+        dest: "{{ out_dir }}/golden-level1.xml"
+      register: level1_export
+    - name: import the level-1 file into the 3.09 device (another series - code C items apply)
+      printfleet.canon.canon_device_settings:
+        state: imported
+        src: "{{ out_dir }}/golden-level1.xml"
+        encryption_password: "{{ settings_password }}"
+        acknowledge: [network]
+        wait_timeout: 60
+      register: level1_import
+""" + save("level2", "counters_refused", "level1_export", "level1_import") + """
 - name: name, location, contact over SNMP
   hosts: mf
   gather_facts: false
@@ -247,7 +274,33 @@ DRIFT_PLAYBOOK = """
         settings: {printer.default_paper_size: B5}
       register: bad_choice
       ignore_errors: true
-""" + save("item_noack", "item_check", "import_check", "counters_check", "item_write", "item_again", "bad_choice")
+    - name: lock the device as a running import/export does (control API)
+      ansible.builtin.uri:
+        url: "{{ control_url }}/devices/{{ ansible_host }}/settings"
+        method: POST
+        body_format: json
+        body: {lock: 60}
+    - name: read while locked
+      printfleet.canon.canon_device_settings:
+        state: gathered
+        busy_retries: 0
+      register: locked
+      ignore_errors: true
+    - name: end the lock, inject "The data is incorrect." into the next import/export
+      ansible.builtin.uri:
+        url: "{{ control_url }}/devices/{{ ansible_host }}/settings"
+        method: POST
+        body_format: json
+        body: {lock: 0, inject: invalid_data}
+    - name: audit while the device answers with the injected error
+      printfleet.canon.canon_device_settings:
+        state: audited
+        baseline: "{{ out_dir }}/golden.xml"
+        encryption_password: "{{ settings_password }}"
+      register: injected
+      ignore_errors: true
+""" + save("item_noack", "item_check", "import_check", "counters_check", "item_write", "item_again", "bad_choice",
+           "locked", "injected")
 
 
 @pytest.fixture(scope="module")
@@ -307,8 +360,7 @@ def test_refusals_before_any_write(run, sim, net):
     assert noack["failed"] and noack["error_code"] == "settings_ack_required" and "network" in noack["msg"]
     level2 = r("old", "level2")
     assert level2["failed"] and level2["error_code"] == "settings_security_level_unsupported"
-    old = settings_state(sim, net + ".3")
-    assert old["counters"] == run["before"][3]["counters"]            # no export, no import, nothing refused
+    assert r("old", "counters_refused")["counters"] == run["before"][3]["counters"]   # no export, no import
     item_noack = r("check", "item_noack")
     assert item_noack["error_code"] == "settings_ack_required"
     bad = r("check", "bad_choice")
@@ -331,7 +383,8 @@ def test_check_mode_writes_nothing_and_item_writes_are_idempotent(run, sim, net)
     check = r("check", "item_check")
     assert check["changed"] is True and {a["item"] for a in check["actions"]} == {
         "network.sntp.server", "network.protocols.lpd", "system.sleep_minutes"}
-    assert "diff" in check or "before" in check
+    assert check["diff"]["before"]["network.sntp.server"] == "" and check["diff"]["after"]["network.sntp.server"] == (
+        "ntp.example.com")
     assert r("check", "import_check")["changed"] is True
     counters = r("check", "counters_check")["counters"]
     start = run["before"][5]["counters"]
@@ -427,3 +480,23 @@ def test_role_audit_report_notify_once_and_enforce_in_batches(sim, net, tmp_path
         assert PASSWORD not in first.stdout + second.stdout
     finally:
         hook.close()
+
+
+def test_level1_workaround_and_other_series(run, sim, net):
+    r = run["result"]
+    assert r("old", "level1_export")["manifest"]["security_level"] == 1
+    imported = r("old", "level1_import")
+    assert imported["changed"] is True, imported
+    old = settings_state(sim, net + ".3")
+    assert old["values"]["network.sntp.server"] == "ntp.level1.example"
+    assert old["last_import"]["same_series"] is False
+    assert "system.sleep_minutes" in old["last_import"]["skipped"]          # code B, other series
+    assert old["counters"]["imports"] == run["before"][3]["counters"]["imports"] + 1
+
+
+def test_busy_lock_and_injected_device_errors(run):
+    r = run["result"]
+    locked = r("check", "locked")
+    assert locked["failed"] and locked["error_code"] == "device_busy" and "importing or exporting" in locked["msg"]
+    injected = r("check", "injected")
+    assert injected["failed"] and injected["error_code"] == "settings_invalid_data"
