@@ -170,7 +170,10 @@ options:
   conditions:
     description:
       - Registration conditions as in EMC - which discovered devices are managed. Case-insensitive.
-        All conditions must match (AND). Hosts ruled out join group C(unmanaged) instead of C(canon).
+        Different fields are AND'ed; the values of one field are OR'ed (O(conditions[].value) may be a
+        list, as EMC's filter takes several lines), so each field appears at most once - a field listed
+        twice is refused with a parser error, as EMC refuses it. Hosts ruled out join group
+        C(unmanaged) instead of C(canon).
     type: list
     elements: dict
     suboptions:
@@ -187,8 +190,10 @@ options:
         choices: [equals, not_equals, begins_with, ends_with, contains, not_contains]
         default: equals
       value:
-        description: Text to compare with.
-        type: str
+        description:
+          - Text to compare with, or a list of texts (any of them matches; for V(not_equals) and
+            V(not_contains), none of them may match).
+        type: raw
         required: true
   registration_method:
     description:
@@ -199,12 +204,41 @@ options:
     default: managed_if_match
   hostname_source:
     description:
-      - Inventory host name, first usable source wins. V(sys_name) is used only when it is unique
-        in the inventory and a valid host name (letters, digits, C(.), C(_), C(-)).
+      - Inventory host name, first usable source wins. V(sys_name), V(serial) and V(template) are used
+        only when unique in the inventory and a valid host name (letters, digits, C(.), C(_), C(-)).
+      - V(serial) keeps host names stable across device renames and address changes.
+      - V(template) renders O(hostname_template) over the host variables (C(canon_serial),
+        C(canon_model), C(canon_region) ...).
     type: list
     elements: str
-    choices: [sys_name, serial, address]
+    choices: [sys_name, serial, template, address]
     default: [sys_name, address]
+  hostname_template:
+    description:
+      - Jinja2 template of the host name for O(hostname_source=template), e.g.
+        C({{ canon_region }}-{{ canon_serial | lower }}).
+    type: str
+  keep_missing:
+    description:
+      - Days a device found before stays a host after it stops answering, with C(canon_status=no_response),
+        its last identity and C(canon_last_seen), in group C(no_response) (EMC keeps such devices in its
+        device list as "No Response"). V(0) forgets silent devices at once.
+      - Needs a memory between runs - the inventory cache (O(cache)) or O(registry_file).
+    type: float
+    default: 30
+  new_device_days:
+    description:
+      - Days a device seen for the first time stays in group C(new_devices) (host variable
+        C(canon_first_seen)), so a schedule can onboard it.
+    type: float
+    default: 7
+  registry_file:
+    description:
+      - JSON file that remembers the devices seen (first/last seen) between runs, for controllers whose
+        inventory cache does not persist (AWX/Automation Controller). Without it the inventory cache is
+        used when O(cache) is on; with neither, nothing is remembered. A relative path is relative to
+        the inventory file.
+    type: str
   sources:
     description:
       - EMC device-list exports or templates (CSV, tab-separated TXT, XLSX with the EMC column
@@ -293,6 +327,7 @@ import os
 import re
 import socket
 import time
+from datetime import datetime, timezone
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
@@ -303,6 +338,7 @@ from ansible_collections.printfleet.canon.plugins.module_utils.transport import 
 from ansible_collections.printfleet.canon.plugins.module_utils.discovery import regions as regions_mod
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import snmp as snmp_mod
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import sweep
+from ansible_collections.printfleet.canon.plugins.module_utils.discovery import registry
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
 try:  # ansible-core 2.19+: strings from plugins are untrusted unless marked; trust only our own templates
@@ -377,10 +413,55 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             except KeyError:
                 records = None
         if records is None:
-            records = self._discover(regions, credential_sets)
+            records = self._remember(path, self._discover(regions, credential_sets), use_cache, regions)
             if use_cache:
                 self._cache[cache_key] = {"format": CACHE_FORMAT, "records": records}
         self._populate(records, regions)
+
+    def _remember(self, path, found, use_cache, regions):
+        """Merge this sweep with the devices seen before (module_utils/discovery/registry.py): first/last
+        seen, and silent devices kept for keep_missing days as no_response. Without a memory (no cache,
+        no registry_file) nothing is remembered and the records are returned as found."""
+        store = self.get_option("registry_file")
+        if not store and not use_cache:
+            return found
+        key = "%s_registry" % self.get_cache_key(path)
+        by_name = {r.name: r for r in regions}
+
+        def in_scope(rec):
+            # a device of a region no longer configured, or outside its networks now, is out of scope,
+            # not silent: it is not kept
+            region = by_name.get(rec.get("region"))
+            return region is not None and (rec.get("found_by") != "network" or rec.get("address") in region.ipset)
+
+        try:
+            if store:
+                store = os.path.join(self._base_dir, store)
+                previous = registry.load_file(store)
+            elif use_cache:
+                try:
+                    previous = self._cache[key]
+                except KeyError:
+                    previous = {}
+            previous = dict(previous or {})
+            previous["devices"] = {k: v for k, v in (previous.get("devices") or {}).items()
+                                   if isinstance(v, dict) and in_scope(v)}
+            records, remembered = registry.merge(previous, found, self._now(), self.get_option("keep_missing"))
+            if store:
+                registry.save_file(store, remembered)
+            elif use_cache:
+                self._cache[key] = remembered
+        except CanonError as exc:
+            raise AnsibleParserError("%s: %s" % (path, exc.msg))
+        silent = [r["address"] for r in records if not r.get("responding", True)]
+        if silent:
+            display.v("printfleet.canon.discovery: %d device(s) found before did not answer and are kept as "
+                      "no_response: %s" % (len(silent), ", ".join(silent)))
+        return records
+
+    @staticmethod
+    def _now():
+        return datetime.now(timezone.utc)
 
     def _cache_key(self, path, regions, credential_sets):
         """The path plus a digest of what decides the sweep, so a changed file is a cache miss."""
@@ -522,6 +603,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     # ------------------------------------------------------------------ populate -------
     def _check_conditions(self, path):
         """Inventory options are not validated below the top level, so a typo would silently match nothing."""
+        try:
+            registry.parse_conditions(self.get_option("conditions"))
+        except CanonError as exc:
+            raise AnsibleParserError("%s: %s" % (path, exc.msg))
         for n, cond in enumerate(self.get_option("conditions") or [], 1):
             if not isinstance(cond, dict):
                 raise AnsibleParserError("%s: conditions[%d] must be a mapping" % (path, n))
@@ -542,7 +627,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         fields = {"manufacturer": ident.get("vendor"), "vendor": ident.get("vendor"), "model": ident.get("model"), "serial": ident.get("serial"),
                   "sys_name": ident.get("sys_name"), "location": ident.get("location"), "address": rec["address"],
                   "mac": ident.get("mac"), "firmware": ident.get("firmware"), "region": rec["region"]}
-        match = all(_condition(fields.get(c["field"]), c.get("operator") or "equals", c["value"]) for c in conditions)
+        match = registry.matches(registry.parse_conditions(conditions), fields)
         return match if self.get_option("registration_method") == "managed_if_match" else not match
 
     def _populate(self, records, regions):
@@ -577,6 +662,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             groups = ["region_" + _group_part(rec["region"]), "vendor_" + _group_part(ident.get("vendor"))]
             if ident.get("model") and ident["is_printer"]:   # a non-printer's "model" is its sysDescr
                 groups.append("model_" + _group_part(ident["model"]))
+            if self._is_new(rec):
+                groups.append("new_devices")
+            if not rec.get("responding", True):
+                groups.append("no_response")
             if not managed:
                 groups.append("unmanaged")
             elif ident["is_canon"] and ident["is_printer"]:
@@ -599,23 +688,43 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
                 self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, host, strict=strict)
 
+    def _is_new(self, rec):
+        return registry.is_new(rec, self._now(), self.get_option("new_device_days"))
+
+    def _host_template(self, rec):
+        template = self.get_option("hostname_template")
+        if not template:
+            raise AnsibleParserError("printfleet.canon.discovery: hostname_source 'template' needs hostname_template")
+        variables = dict(self._hostvars(rec, True), canon_region=rec.get("region"))
+        try:
+            if hasattr(self.templar, "copy_with_new_env"):
+                templar = self.templar.copy_with_new_env(available_variables=variables)
+            else:   # ansible-core < 2.19
+                templar = self.templar
+                templar.available_variables = variables
+            value = templar.template(_trust(template))
+        except Exception as exc:  # pylint: disable=broad-except
+            raise AnsibleParserError("printfleet.canon.discovery: hostname_template: %s" % exc)
+        return str(value).strip() if value is not None else None
+
     def _host_names(self, records):
         sources = self.get_option("hostname_source") or ["sys_name", "address"]
         counts = {}
-        for rec in records:
-            for key in ("sys_name", "serial"):
-                value = rec["identity"].get(key)
+        templated = [self._host_template(rec) if "template" in sources else None for rec in records]
+        for rec, rendered in zip(records, templated):
+            for key in ("sys_name", "serial", "template"):
+                value = rendered if key == "template" else rec["identity"].get(key)
                 if value:
                     counts[(key, value.lower())] = counts.get((key, value.lower()), 0) + 1
         addresses = {rec["address"] for rec in records}
         names, taken = [], set()
-        for rec in records:
+        for rec, rendered in zip(records, templated):
             chosen = None
             for source in sources:
                 if source == "address":
                     chosen = rec["address"]
                 else:
-                    value = rec["identity"].get(source)
+                    value = rendered if source == "template" else rec["identity"].get(source)
                     if (value and SANE_HOSTNAME.match(value) and counts.get((source, value.lower())) == 1
                             and value not in addresses and value.lower() not in taken):
                         chosen = value
@@ -681,6 +790,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         }
         if rec.get("fqdn"):
             hv["canon_fqdn"] = rec["fqdn"]
+        for key in ("first_seen", "last_seen"):
+            if rec.get(key):
+                hv["canon_" + key] = rec[key]
         hv.update(self._credential_vars(rec.get("credential")))
         # Device-supplied strings stay untrusted (anyone with a write community can set sysName or
         # sysLocation); strings this plugin computed or validated itself are marked trusted.

@@ -38,7 +38,8 @@ def plugin():
     p.templar = Templar(loader=DataLoader())
     options = {"include": "canon", "conditions": [], "registration_method": "managed_if_match",
                "hostname_source": ["sys_name", "address"], "strict": False, "compose": {}, "groups": {},
-               "keyed_groups": [], "port": 16100, "controller_connection": True, "credentials": None}
+               "keyed_groups": [], "port": 16100, "controller_connection": True, "credentials": None,
+               "keep_missing": 30, "new_device_days": 7, "registry_file": None, "hostname_template": None}
     p.get_option = lambda name: options[name]
     p._options_for_test = options
     return p
