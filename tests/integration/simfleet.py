@@ -127,7 +127,7 @@ def ansible_module(module: str, args: Dict[str, Any], check: bool = False, diff:
         result = json.loads(body)
     except ValueError:
         raise AssertionError("ansible did not print a result (rc=%s):\n%s\n%s" % (proc.returncode, proc.stdout,
-                                                                                     proc.stderr))
+                                                                                  proc.stderr))
     result["_status"] = head.split("|")[-1].strip()
     result["_rc"] = proc.returncode
     result["_stdout"] = proc.stdout

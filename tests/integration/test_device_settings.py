@@ -470,7 +470,7 @@ def test_role_audit_report_notify_once_and_enforce_in_batches(sim, net, tmp_path
         assert len(hook.bodies) == 1 and hook.bodies[0]["kind"] == "settings_drift" and str(hook.bodies[0]["drifted"]) == "1"
         second = ansible_playbook(playbook, inventory=str(inv), timeout=300, extra_vars=dict(
             base, settings_baseline_enforce=True, settings_baseline_acknowledge=["network", "department_id",
-                                                                                "system_manager"]))
+                                                                                 "system_manager"]))
         assert "failed=0" in second.stdout, second.stdout + second.stderr
         assert len(hook.bodies) == 1                      # the same drift is not notified twice
         after = {i: settings_state(sim, "%s.%d" % (net, i)) for i in (12, 13)}

@@ -79,7 +79,7 @@ def test_notify_once_then_silent_then_cleared(sim, net, sinks, tmp_path):
         assert request["headers"]["X-Mc-Token"] == TOKEN
         payload = request["json"]
         assert sorted((c["host"], c["kind"]) for c in payload["new"]) == [("hq-c5535", "toner_low"),
-                                                                         ("lab-c5840", "no_response")]
+                                                                          ("lab-c5840", "no_response")]
         assert payload["counts"] == {"new": 2, "cleared": 0, "ongoing": 0, "pending": 0}
         state = json.loads((state_dir / "monitoring.json").read_text())
         assert sorted(state["conditions"]) == ["hq-c5535|toner_low|2", "lab-c5840|no_response"]

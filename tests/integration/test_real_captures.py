@@ -76,7 +76,7 @@ def test_canon_counters_one_reading_per_counter_equal_to_the_capture(sim, net):
         state = sim.state(address)
         canon = [c for c in got["counters"] if c["id"] != "prtMarkerLifeCount"]
         assert sorted(c["id"] for c in canon) == sorted(int(k) for k in sim.device(address)["counters"]
-                                                      if int(k) in IRADV_ALL)
+                                                        if int(k) in IRADV_ALL)
         assert len({c["key"] for c in got["counters"]}) == len(got["counters"])
         assert all(c["id_source"] == "device" and "named" in c["tables"] for c in canon)
         assert all(c["value"] == state["counters"][str(c["id"])] for c in canon)

@@ -38,7 +38,7 @@ def test_counter_invariants_hold_after_random_jobs(seed):
     rng = random.Random(seed)
     model = counters.CounterModel(color_capable=True, large_capable=True)
     model.seed(rng, [1000, 500000], {"color": 0.3, "large": 0.2, "copy": 0.3, "other": 0.02, "duplex": 0.4,
-                                       "scans": 0.2})
+                                     "scans": 0.2})
     invariants(model.values())
     for _ in range(50):
         model.output(rng.randint(0, 40), size=rng.choice(["A4", "A3", "Letter", "11x17", "B4"]),
@@ -222,7 +222,7 @@ def test_control_api_round_trip():
     res = asyncio.run(scenario())
     assert res[0] == (200, {"devices": 2, "ready": True})
     assert res[1][0] == 200 and res[1][1]["changed"] == {"101": 3, "102": 6, "103": 3, "105": 3, "106": 6,
-                                                        "122": 3, "124": 6, "125": 3, "301": 3, "321": 3}
+                                                         "122": 3, "124": 6, "125": 3, "301": 3, "321": 3}
     assert res[2][0] == 201 and res[2][1]["code"] == 1104
     assert res[3][1]["alerts"][0]["kind"] == "toner_low"
     assert res[4] == (200, {"cleared": 1})

@@ -26,7 +26,7 @@ from ansible_collections.printfleet.canon.plugins.module_utils.core.errors impor
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import abook_csv
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import ldif
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (SnmpClient, SnmpCredentials,
-                                                                           SnmpTarget, integer)
+                                                                                      SnmpTarget, integer)
 from tests.integration.simfleet import SimulatedFleet, worker_octet
 
 NET = "127.130.%d" % worker_octet(0)
@@ -692,7 +692,7 @@ def test_classic_ldif_export_carries_email_and_fax_only(fleet):
     bad = b.post(CE["ldif_export"].path, dict(fields, **{pt.CLASSIC_LIST_ID_FIELD: "12"}))
     assert bad.status_code == 400
     allowed = b.post(CE["password_export"].path, {pt.CLASSIC_PASSWORD_EXPORT_FIELD: "1",
-                                                   pt.CLASSIC_TOKEN_FIELD: token})
+                                                  pt.CLASSIC_TOKEN_FIELD: token})
     assert allowed.status_code == 200 and rui(fleet, CLASSIC_A)["password_export_allowed"] is True
 
 

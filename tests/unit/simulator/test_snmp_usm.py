@@ -19,7 +19,7 @@ from pysnmp.proto.secmod.rfc7860.auth import hmacsha2
 
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (SnmpClient, SnmpCredentials,
-                                                                           SnmpTarget)
+                                                                                      SnmpTarget)
 from simulator.snmp import ber, usm
 from simulator.snmp.agent import SnmpAgent
 from simulator.snmp.endpoint import AUTH_PROTOCOLS, PRIV_PROTOCOLS, UsmUser

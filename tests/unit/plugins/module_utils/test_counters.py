@@ -113,7 +113,7 @@ def test_classic_display_table_string_codes_and_empty_names_use_catalog_names():
 
 def test_newer_display_table_integer_codes_and_names():
     found, warnings = merged(walk(display=[(101, 101, b"Total 1", 70), (124, 124, b"Total (Full Color + Single "
-                                                                               b"Color 2)", 40)]))
+                                                                        b"Color 2)", 40)]))
     assert warnings == []
     assert by_id(found)[124]["name"] == "Total (Full Color + Single Color 2)"
     assert by_id(found)[124]["category"] == "colour"
@@ -257,7 +257,7 @@ def test_life_count_is_a_standard_counter_with_its_unit():
     found, _ = merged(walk(all_rows=[(101, b"101", b"Total 1", 2926)]), life=2913, unit=7)
     life = by_id(found)["prtMarkerLifeCount"]
     assert (life["value"], life["category"], life["unit"], life["tables"]) == (2913, "total", "impressions",
-                                                                            ["printer_mib"])
+                                                                               ["printer_mib"])
     assert by_id(found)[101]["value"] == 2926          # they may differ; both are reported
     assert "prtMarkerLifeCount" not in by_id(merged(walk(), life=NO_SUCH)[0])
     assert by_id(merged(walk(), life=5, unit=8)[0])["prtMarkerLifeCount"]["unit"] == "sheets"
@@ -397,7 +397,7 @@ def test_capture_many_reports_each_device_and_never_fails_the_others():
     assert ok["captured_at"] == "2024-03-31T22:00:00Z"
     assert ids(ok["counters"]) == [101, "prtMarkerLifeCount"]
     assert [r.get("error_code") for r in results[1:]] == ["snmp_no_response", "not_a_printer",
-                                                         "counters_unavailable", "snmp_error", "invalid_argument"]
+                                                          "counters_unavailable", "snmp_error", "invalid_argument"]
     assert "RuntimeError" in results[4]["error"]
     assert ("get", "127.0.0.6") not in fake.calls           # invalid options: nothing sent
     summary = counters.summarise(results)

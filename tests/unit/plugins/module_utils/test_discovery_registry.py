@@ -36,7 +36,7 @@ def test_negative_operators_with_several_values_exclude_all_of_them():
 
 @pytest.mark.parametrize("raw,message", [
     ([{"field": "model", "value": "iR-ADV"}, {"field": "model", "value": "LBP"}], "conditions[2]: field 'model' is "
-                                                                                 "already tested by conditions[1]"),
+     "already tested by conditions[1]"),
     ([{"field": "manufacturer", "value": "Canon"}, {"field": "vendor", "value": "HP"}], "already tested"),
     ([{"field": "model", "value": []}], "conditions[1].value is required"),
     ([{"field": "model", "value": [["x"]]}], "string or a list of strings"),

@@ -48,7 +48,7 @@ def test_supply_thresholds_fire_at_or_below_the_value():
                          supply(3, "tonerCartridge", 0.0, "magenta"), supply(4, "opc", 9.0, None, "Drum Unit"),
                          supply(5, "wasteToner", 4.0, cls="receptacleThatIsFilled", description="Waste Toner"),
                          supply(6, "developer", 3.0, description="Developer"), supply(7, "staples", 1.0,
-                                                                                    description="Staples")])
+                                                                                      description="Staples")])
     found = monitoring.observe("hq", "127.0.0.1", dev, monitoring.Rules())
     assert kinds(found) == [("drum_low", "Drum Unit"), ("toner_low", "Black toner"), ("toner_low", "Magenta toner"),
                             ("waste_toner_low", "Waste Toner")]

@@ -477,7 +477,7 @@ def test_classic_login_follows_the_page_order_with_referer_cookies_and_token(fak
     # the IP-literal host's cookies came back on every request after the first
     assert all(pt.CLASSIC_SESSION_COOKIE in r["cookies"] for r in fake.requests[1:])
     after_context = fake.requests[fake.requests.index(next(r for r in fake.requests
-                                                         if r["path"] == ep["nativetop"].path)) + 1:]
+                                                           if r["path"] == ep["nativetop"].path)) + 1:]
     assert all(pt.CLASSIC_CONTEXT_COOKIE in r["cookies"] for r in after_context)
     nativetop = [r for r in fake.requests if r["path"] == ep["nativetop"].path]
     assert [r["query"][pt.CLASSIC_PAGE_TAG_FIELD] for r in nativetop] == [

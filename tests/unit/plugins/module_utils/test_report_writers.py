@@ -205,7 +205,7 @@ def test_output_paths(tmp_path):
                                               "counter-report-monthly-by_counter.csv",
                                               "counter-report-lifetime.csv")]
     assert [p for p, _ in plan_outputs(base + "/m.csv", reports[:2], "csv")] == [base + "/m-by_device.csv",
-                                                                                base + "/m-by_counter.csv"]
+                                                                                 base + "/m-by_counter.csv"]
     assert plan_outputs(base + "/one.csv", reports[1:2], "csv") == [(base + "/one.csv", reports[1:2])]
     assert plan_outputs(base, reports[2:], "xlsx")[0][0].endswith("counter-report-lifetime.xlsx")
     with pytest.raises(CanonError):

@@ -99,7 +99,7 @@ def test_department_id_import_replaces_manager_and_deletes_missing_ids(stores):
     dx.write("department_id.departments", [{"id": "2002", "name": "HR", "pin": "9"}])
     dx.write("department_id.system_manager_pin", "1111111")
     dx2.write("department_id.departments", [{"id": "1001", "name": "Sales", "pin": "1234", "counter": 77},
-                                             {"id": "2002", "name": "HR", "pin": "9", "counter": 5}])
+                                            {"id": "2002", "name": "HR", "pin": "9", "counter": 5}])
     dx2.import_file(dx.export(["department_id"], PW), PW)
     assert dx2.get("department_id.departments") == [{"id": "2002", "name": "HR", "pin": "9", "counter": 5}]
     assert dx2.get("department_id.system_manager_pin") == "1111111"
@@ -153,6 +153,9 @@ def test_compare_counts_uncomparable_items_and_masks_secrets():
     assert [d["item"] for d in diffs] == ["box.mail_box_pin"]
     assert diffs[0]["device"] == diffs[0]["baseline"] == "********"
     assert skipped == {"a.x": "import_all_A_other_machine", "b.y": "not_on_device"}
+    departments = [{"id": "1001", "name": "Sales", "pin": "1234"}]
+    assert plan.mask_value("department_id.departments", departments) == [
+        {"id": "1001", "name": "Sales", "pin": "********"}]
 
 
 def test_protocol_table_labels_match_the_simulator_catalog():
@@ -166,7 +169,7 @@ def test_drift_report_rows_counts_and_neutralised_csv():
     audits = {"b": {"differences": [{"item": "system.time_zone", "category": "basic", "device": "=cmd()",
                                      "baseline": "UTC"}], "not_comparable": 3, "device": {"model": "MF"}},
               "a": {"differences": [], "not_comparable": 3}, "c": {"failed": True, "error_code": "rui_unreachable",
-                                                                  "msg": "down"}}
+                                                                   "msg": "down"}}
     built = report.build(audits, {"b": "127.155.0.2"})
     assert (built["devices"], built["drifted"], built["errors"], built["differences"]) == (3, 1, 1, 1)
     assert built["categories"] == {"basic": 1}

@@ -105,6 +105,7 @@ class Agent(asyncio.DatagramProtocol):
         if status:
             out = [(name, (ber.NULL, None)) for name in names]
         body = ber.tlv(ber.SEQUENCE, b"".join(ber.tlv(ber.SEQUENCE, ber.oid(n) + encode_value(*v)) for n, v in out))
+
         def reply(request_id, tag=ber.GET_RESPONSE):
             pdu = ber.tlv(tag, ber.integer4(request_id) + ber.integer(status) + ber.integer(index)
                           + body)

@@ -84,7 +84,7 @@ def test_csv_files_one_per_report(capsys, store_path, tmp_path):
                 as_of="2024-02-20", reports=["by_counter", "lifetime"], regions=["EMEA"])
     result = run_module(capsys, **args)
     assert [os.path.basename(p) for p in result["paths"]] == ["counter-report-daily-by_counter.csv",
-                                                             "counter-report-lifetime.csv"]
+                                                              "counter-report-lifetime.csv"]
     content = open(result["paths"][0], "rb").read()
     assert content.startswith(b"\xef\xbb\xbfcounter_id,counter_name")
     assert result["reports"]["by_counter"]["first_period"] == "2024-01-21"

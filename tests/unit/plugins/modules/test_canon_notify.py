@@ -69,7 +69,7 @@ def test_certificate_is_verified_unless_told_otherwise(run_module, smtp):
     assert result["failed"] is True and result["error_code"] == "notify_failed" and "ca_path" in result["hint"]
     assert smtp.messages == []
     result = run_module(canon_notify, {"subject": "s", "mail": mail_args(smtp, ca_path=None,
-                                                                            validate_certs=False)})
+                                                                         validate_certs=False)})
     assert result["sent"]["mail"] is True
 
 
@@ -86,7 +86,7 @@ def test_starttls_required_when_asked(run_module):
         result = run_module(canon_notify, {"subject": "s", "mail": mail_args(plain, username=None)})
         assert result["error_code"] == "notify_failed" and "STARTTLS" in result["msg"]
         result = run_module(canon_notify, {"subject": "s", "mail": mail_args(plain, username=None,
-                                                                                security="none")})
+                                                                             security="none")})
         assert result["sent"]["mail"] is True and plain.messages[0]["tls"] is False
     finally:
         plain.close()
