@@ -236,7 +236,8 @@ DRIFT_PLAYBOOK = """
       ignore_errors: true
     - name: item write in check mode
       printfleet.canon.canon_device_settings:
-        settings: {network.sntp.server: ntp.example.com, network.protocols.lpd: false, system.sleep_minutes: 15}
+        settings: {network.sntp.server: ntp.example.com, network.sntp.interval: 12, network.protocols.lpd: false,
+                   system.sleep_minutes: 15}
         acknowledge: [network]
       check_mode: true
       diff: true
@@ -261,14 +262,22 @@ DRIFT_PLAYBOOK = """
                                    split_lines=false) | from_json }}"
     - name: item write for real
       printfleet.canon.canon_device_settings:
-        settings: {network.sntp.server: ntp.example.com, network.protocols.lpd: false, system.sleep_minutes: 15}
+        settings: {network.sntp.server: ntp.example.com, network.sntp.interval: 12, network.protocols.lpd: false,
+                   system.sleep_minutes: 15}
         acknowledge: [network]
       register: item_write
     - name: item write again
       printfleet.canon.canon_device_settings:
-        settings: {network.sntp.server: ntp.example.com, network.protocols.lpd: false, system.sleep_minutes: 15}
+        settings: {network.sntp.server: ntp.example.com, network.sntp.interval: 12, network.protocols.lpd: false,
+                   system.sleep_minutes: 15}
         acknowledge: [network]
       register: item_again
+    - name: replaced - the network.sntp section becomes exactly this (interval back to its factory value)
+      printfleet.canon.canon_device_settings:
+        state: replaced
+        settings: {network.sntp.server: ntp2.example.com}
+        acknowledge: [network]
+      register: item_replaced
     - name: a choice the device does not offer
       printfleet.canon.canon_device_settings:
         settings: {printer.default_paper_size: B5}
@@ -299,7 +308,8 @@ DRIFT_PLAYBOOK = """
         encryption_password: "{{ settings_password }}"
       register: injected
       ignore_errors: true
-""" + save("item_noack", "item_check", "import_check", "counters_check", "item_write", "item_again", "bad_choice",
+""" + save("item_noack", "item_check", "import_check", "counters_check", "item_write", "item_again", "item_replaced",
+           "bad_choice",
            "locked", "injected")
 
 
@@ -348,6 +358,8 @@ def test_drift_audit_enforce_cycle(run, sim, net):
     assert os.path.exists(enforce1["backup_file"]) and os.path.exists(enforce1["backup_file"] + ".manifest.json")
     assert audit3["differences"] == []
     assert enforce2["changed"] is False
+    assert '"pin": "1234"' not in json.dumps([enforce1, audit1])       # Department ID PINs are masked
+    assert any(d.get("pin") == "********" for d in enforce1["before"]["department_id.departments"])
     before, mid, after = r("target", "counters_before"), r("target", "counters_mid"), r("target", "counters_after")
     assert mid["counters"]["imports"] == before["counters"]["imports"] + 1
     assert after["counters"]["imports"] == mid["counters"]["imports"]          # second enforce: no import
@@ -382,7 +394,7 @@ def test_check_mode_writes_nothing_and_item_writes_are_idempotent(run, sim, net)
     r = run["result"]
     check = r("check", "item_check")
     assert check["changed"] is True and {a["item"] for a in check["actions"]} == {
-        "network.sntp.server", "network.protocols.lpd", "system.sleep_minutes"}
+        "network.sntp.server", "network.sntp.interval", "network.protocols.lpd", "system.sleep_minutes"}
     assert check["diff"]["before"]["network.sntp.server"] == "" and check["diff"]["after"]["network.sntp.server"] == (
         "ntp.example.com")
     assert r("check", "import_check")["changed"] is True
@@ -393,8 +405,11 @@ def test_check_mode_writes_nothing_and_item_writes_are_idempotent(run, sim, net)
     write, again = r("check", "item_write"), r("check", "item_again")
     assert write["changed"] is True and write.get("restart_required") is True and again["changed"] is False
     values = settings_state(sim, net + ".5")["values"]
-    assert values["network.sntp.server"] == "ntp.example.com" and values["network.protocols.lpd"] is False
+    assert values["network.protocols.lpd"] is False
     assert values["system.sleep_minutes"] == 15
+    replaced = r("check", "item_replaced")
+    assert {a["item"] for a in replaced["actions"]} == {"network.sntp.server", "network.sntp.interval"}
+    assert values["network.sntp.server"] == "ntp2.example.com" and values["network.sntp.interval"] == 24
 
 
 def test_ad_hoc_over_the_inventory_without_connection_arguments(run):

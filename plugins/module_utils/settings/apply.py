@@ -264,7 +264,7 @@ class DeviceSettingsResource(ResourceModule):
         if state in ("merged", "replaced"):
             paths = list(self.declared)
             if state == "replaced":
-                paths += [x for x in pt.SETTINGS_ITEMS if x not in paths and x not in sspec.SNMP_ITEMS]
+                paths += list(splan.replaced_additions(self.declared, pt.SETTINGS_ITEMS))
             return self.read_items(conn, paths)
         if state == "gathered":
             return self.read_items(conn, list(pt.SETTINGS_ITEMS))
@@ -275,8 +275,14 @@ class DeviceSettingsResource(ResourceModule):
                 self.warn("check mode with check_mode_export: false: the device was not exported (an export locks "
                           "the device's panel and Remote UI while it runs)")
                 return {}
+            level = p.get("security_level")
+            if level and level not in conn.facts.get("security_levels", [1]):
+                raise CanonError("settings_security_level_unsupported", "security_level %d: the device (settings "
+                                 "type %s, platform version %s) exports at level %s only" % (
+                                     level, conn.facts.get("settings_type"), conn.facts.get("platform_version") or "-",
+                                     "/".join(str(x) for x in conn.facts.get("security_levels", [1]))))
             with self.phase("export"):
-                data = conn.client.export(self.export_categories(conn), p["encryption_password"], p.get("security_level"))
+                data = conn.client.export(self.export_categories(conn), p["encryption_password"], level)
             self.exported = formats.ExportFile(data)
             return self.exported.manifest()
         reference = self.src if state == "imported" else self.baseline

@@ -95,8 +95,22 @@ def item_actions(want: Mapping[str, Any], have: Mapping[str, Any], page_category
     return actions
 
 
+SECRET_FIELDS = ("pin", "password")
+
+
 def mask_value(path: str, value: Any) -> Any:
-    return MASK if path in sspec.SECRET_ITEMS and value not in (None, "") else value
+    """Mask secret items, and secret fields inside structured items (the PIN of each Department ID)."""
+    if path in sspec.SECRET_ITEMS and value not in (None, ""):
+        return MASK
+
+    def walk(data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: (MASK if k in SECRET_FIELDS and v not in (None, "") else walk(v)) for k, v in data.items()}
+        if isinstance(data, list):
+            return [walk(v) for v in data]
+        return data
+
+    return walk(value)
 
 
 def applicable(code: str, same_machine: bool, same_series: bool) -> Tuple[bool, Optional[str]]:
