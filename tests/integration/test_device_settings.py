@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -456,7 +457,8 @@ class HookSink:
 def test_role_audit_report_notify_once_and_enforce_in_batches(sim, net, tmp_path):
     import openpyxl
     hook = HookSink("127.157.%d.1" % worker_octet(0))
-    hosts = {name: {"ansible_host": "%s.%d" % (net, i)} for name, i in (("golden", 11), ("ok", 12), ("drift", 13))}
+    hosts = {name: {"ansible_host": "%s.%d" % (net, i)}
+             for name, i in (("golden", 11), ("ok", 12), ("drift", 13), ("gone", 99))}     # .99: no device
     inventory = {"all": {"vars": {
         "ansible_connection": "local", "canon_snmp_port": sim.port, "canon_snmp_community": "canon_admin",
         "canon_rui_ca_path": sim.manifest["ca_cert"], "canon_rui_system_manager_id": PIN,
@@ -470,7 +472,10 @@ def test_role_audit_report_notify_once_and_enforce_in_batches(sim, net, tmp_path
     start = {i: settings_state(sim, "%s.%d" % (net, i))["counters"] for i in (12, 13)}
     try:
         first = ansible_playbook(playbook, inventory=str(inv), extra_vars=base, timeout=300)
-        assert "failed=0" in first.stdout and "unreachable=0" in first.stdout, first.stdout + first.stderr
+        recap = dict(re.findall(r"^(\w+) +: (ok=.*)$", first.stdout, re.M))
+        assert set(recap) == {"golden", "ok", "drift", "gone"}, first.stdout + first.stderr
+        assert all("failed=0" in recap[h] for h in ("golden", "ok", "drift")), first.stdout
+        assert "failed=1" in recap["gone"]                     # the device's own result says it failed
         reports = tmp_path / "baseline" / "reports"
         rows = (reports / "settings-drift.csv").read_text().splitlines()
         assert rows[0].startswith("host,address,model,category,item")
@@ -482,11 +487,13 @@ def test_role_audit_report_notify_once_and_enforce_in_batches(sim, net, tmp_path
         by_host = {row[0]: row for row in summary[1:]}
         assert by_host["drift"][3] == "drift" and by_host["ok"][3] == "compliant" and by_host["golden"][3] == "compliant"
         assert by_host["TOTAL"][summary[0].index("drift: basic")] == 1
+        assert by_host["gone"][3] == "error" and "rui_" in by_host["gone"][summary[0].index("error")]
         assert len(hook.bodies) == 1 and hook.bodies[0]["kind"] == "settings_drift" and str(hook.bodies[0]["drifted"]) == "1"
         second = ansible_playbook(playbook, inventory=str(inv), timeout=300, extra_vars=dict(
             base, settings_baseline_enforce=True, settings_baseline_acknowledge=["network", "department_id",
                                                                                  "system_manager"]))
-        assert "failed=0" in second.stdout, second.stdout + second.stderr
+        recap = dict(re.findall(r"^(\w+) +: (ok=.*)$", second.stdout, re.M))
+        assert all("failed=0" in recap[h] for h in ("golden", "ok", "drift")), second.stdout + second.stderr
         assert len(hook.bodies) == 1                      # the same drift is not notified twice
         after = {i: settings_state(sim, "%s.%d" % (net, i)) for i in (12, 13)}
         assert after[13]["counters"]["imports"] == start[13]["imports"] + 1
