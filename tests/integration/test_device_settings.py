@@ -284,6 +284,28 @@ DRIFT_PLAYBOOK = """
         settings: {printer.default_paper_size: B5}
       register: bad_choice
       ignore_errors: true
+    - name: audit against declared items (pages and SNMP)
+      printfleet.canon.canon_device_settings:
+        state: audited
+        settings: {network.sntp.server: ntp2.example.com, system.sleep_minutes: 30, device.location: ""}
+      register: declared_audit
+    - name: exports before the no-export check mode run
+      ansible.builtin.set_fact:
+        exports_before: "{{ (lookup('ansible.builtin.url', control_url ~ '/devices/' ~ ansible_host ~ '/settings',
+                             split_lines=false) | from_json).counters.exports }}"
+    - name: import in check mode without exporting (settings pages only)
+      printfleet.canon.canon_device_settings:
+        state: imported
+        src: "{{ out_dir }}/golden.xml"
+        encryption_password: "{{ settings_password }}"
+        acknowledge: [network, department_id, system_manager]
+        check_mode_export: false
+      check_mode: true
+      register: import_check_pages
+    - name: exports after the no-export check mode run
+      ansible.builtin.set_fact:
+        exports_after: "{{ (lookup('ansible.builtin.url', control_url ~ '/devices/' ~ ansible_host ~ '/settings',
+                            split_lines=false) | from_json).counters.exports }}"
     - name: lock the device as a running import/export does (control API)
       ansible.builtin.uri:
         url: "{{ control_url }}/devices/{{ ansible_host }}/settings"
@@ -311,7 +333,7 @@ DRIFT_PLAYBOOK = """
       ignore_errors: true
 """ + save("item_noack", "item_check", "import_check", "counters_check", "item_write", "item_again", "item_replaced",
            "bad_choice",
-           "locked", "injected")
+           "locked", "injected", "declared_audit", "import_check_pages", "exports_before", "exports_after")
 
 
 @pytest.fixture(scope="module")
@@ -522,3 +544,14 @@ def test_busy_lock_and_injected_device_errors(run):
     assert locked["failed"] and locked["error_code"] == "device_busy" and "importing or exporting" in locked["msg"]
     injected = r("check", "injected")
     assert injected["failed"] and injected["error_code"] == "settings_invalid_data"
+
+
+def test_audit_of_declared_items_and_check_mode_without_export(run):
+    r = run["result"]
+    audit = r("check", "declared_audit")
+    assert audit["changed"] is False and audit["compliant"] is False
+    assert [(d["item"], d["device"], d["baseline"]) for d in audit["differences"]] == [
+        ("system.sleep_minutes", 15, 30)]
+    pages = r("check", "import_check_pages")
+    assert pages["changed"] is True and r("check", "exports_after") == r("check", "exports_before")
+    assert any("check_mode_export" in w for w in pages.get("warnings", []))
