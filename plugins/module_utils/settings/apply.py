@@ -123,6 +123,12 @@ class Connection:
             except CanonError as exc:
                 self._stack.close()
                 self._client = None
+                if exc.error_code == "rui_auth_failed":
+                    raise CanonError("rui_auth_failed", "After the import the device no longer accepts the System "
+                                     "Manager ID/PIN of this task: the file's Department ID Management settings "
+                                     "replaced them (Canon documents this).",
+                                     hint="Log in with the System Manager ID/PIN of the source device, or restore "
+                                     "the backup_file from the panel.") from None
                 if exc.error_code not in RESTART_TRANSIENT or time.monotonic() - started >= timeout:
                     if exc.error_code in RESTART_TRANSIENT:
                         raise CanonError("rui_unreachable", "The device did not come back within wait_timeout "
