@@ -178,3 +178,19 @@ def test_drift_report_rows_counts_and_neutralised_csv():
     columns, rows = report.summary_rows(built)
     assert columns[-1] == "drift: basic" and rows[-1]["host"] == "TOTAL"
     assert report.build(audits)["fingerprint"] == built["fingerprint"]
+
+
+def test_types_iii_and_iv_and_devices_without_settings():
+    devices = build_fleet(spec={"seed": 1, "devices": [
+        {"address": "127.155.9.11", "profile": "ir-1643if"}, {"address": "127.155.9.12", "profile": "lbp6670"},
+        {"address": "127.155.9.13", "profile": "generic-laser"}]})
+    type3, type4, other = [store_for(d) for d in devices]
+    assert (type3.settings_type, type3.categories()) == ("III", ["basic", "address_book"])
+    assert "department_id.enabled" in type3.by_path and "security_policy.items" not in type3.by_path
+    assert (type4.settings_type, type4.categories()) == ("IV", ["basic"])
+    assert "department_id.enabled" not in type4.by_path and "fax.unit_name" not in type4.by_path
+    assert formats.ExportFile(type4.export(["basic", "address_book"], PW)).categories == ["basic"]
+    assert other.available is False
+    with pytest.raises(StoreError) as info:
+        other.export(["basic"], PW)
+    assert info.value.reason == "unsupported"
