@@ -13,3 +13,11 @@ if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+
+
+def pytest_configure(config):
+    """Register the markers here too: ansible-test units runs pytest with its own ini file (not pyproject.toml)."""
+    for line in ("integration: runs ansible commands against the printer simulator",
+                 "postgres: needs a PostgreSQL server (started by the test setup)",
+                 "netsnmp: needs net-snmp command-line tools (snmpget, snmpwalk)"):
+        config.addinivalue_line("markers", line)
