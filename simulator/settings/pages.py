@@ -71,6 +71,8 @@ class SettingsPages:
             return self.inner.expired()
         if not self.store.available:
             return pages.not_found()
+        if self.state.busy:          # the Remote UI's own busy states (panel in Settings/Registration ...)
+            return pages.message(protocol.BUSY_REASONS[self.state.busy], "Busy")
         try:
             if request.method == "POST":
                 fields = FlavourUi.multipart(request) if name == "settings_import" else request.form()

@@ -324,6 +324,24 @@ DRIFT_PLAYBOOK = """
         method: POST
         body_format: json
         body: {lock: 0, inject: invalid_data}
+    - name: the panel is in Settings/Registration (Remote UI busy state)
+      ansible.builtin.uri:
+        url: "{{ control_url }}/devices/{{ ansible_host }}/remote_ui"
+        method: POST
+        body_format: json
+        body: {busy: settings_open}
+    - name: write while the panel is in use
+      printfleet.canon.canon_device_settings:
+        settings: {system.sleep_minutes: 20}
+        busy_retries: 0
+      register: panel_busy
+      ignore_errors: true
+    - name: panel free again
+      ansible.builtin.uri:
+        url: "{{ control_url }}/devices/{{ ansible_host }}/remote_ui"
+        method: POST
+        body_format: json
+        body: {busy: null}
     - name: audit while the device answers with the injected error
       printfleet.canon.canon_device_settings:
         state: audited
@@ -333,7 +351,7 @@ DRIFT_PLAYBOOK = """
       ignore_errors: true
 """ + save("item_noack", "item_check", "import_check", "counters_check", "item_write", "item_again", "item_replaced",
            "bad_choice",
-           "locked", "injected", "declared_audit", "import_check_pages", "exports_before", "exports_after")
+           "locked", "panel_busy", "injected", "declared_audit", "import_check_pages", "exports_before", "exports_after")
 
 
 @pytest.fixture(scope="module")
@@ -542,6 +560,8 @@ def test_busy_lock_and_injected_device_errors(run):
     r = run["result"]
     locked = r("check", "locked")
     assert locked["failed"] and locked["error_code"] == "device_busy" and "importing or exporting" in locked["msg"]
+    panel = r("check", "panel_busy")
+    assert panel["failed"] and panel["error_code"] == "device_busy" and "Settings/Registration" in panel["msg"]
     injected = r("check", "injected")
     assert injected["failed"] and injected["error_code"] == "settings_invalid_data"
 
