@@ -194,3 +194,20 @@ def test_types_iii_and_iv_and_devices_without_settings():
     with pytest.raises(StoreError) as info:
         other.export(["basic"], PW)
     assert info.value.reason == "unsupported"
+
+
+def test_address_book_and_manager_travel_with_the_remote_ui_state():
+    """The Address Book category is the Remote UI's book; the System Manager ID/PIN its login."""
+    from simulator.remote_ui.state import RuiState
+    book = {"address_list_1": [{"type": "email", "name": "Sales", "address": "sales@example.com"}]}
+    devices = build_fleet(spec={"seed": 1, "devices": [
+        {"address": "127.155.9.21", "profile": "ir-adv-dx-c5840", "address_book": book},
+        {"address": "127.155.9.22", "profile": "ir-adv-dx-c5840"}]})
+    for device in devices:
+        device.extensions["remote_ui"] = RuiState(device, "classic", {"http": 1, "https": 2})
+    source, target = [store_for(d) for d in devices]
+    source.write("department_id.system_manager_pin", "1357911")
+    result = target.import_file(source.export(["address_book", "department_id"], PW), PW)
+    assert "address_book.lists" in result["applied"]
+    assert target.get("address_book.lists")["address_list_1"] == book["address_list_1"]
+    assert devices[1].extensions["remote_ui"].system_manager_pin == "1357911"     # the login changed
