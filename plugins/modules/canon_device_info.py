@@ -214,6 +214,8 @@ def gather(params):
             result["inputs"] = await device.gather_inputs(client, target)
         if "capabilities" in subsets:
             result["capabilities"] = await device.gather_capabilities(client, target, result["identity"])
+        # a table cut short (row cap, an OID loop) is said, never presented as the whole table
+        result["cut_short"] = client.walk_warnings(target.host)
         return result
 
     return snmp.run(read)
@@ -229,6 +231,8 @@ def main():
     require(snmp.PYSNMP_IMPORT_ERROR, "pysnmp", module)
     with canon_errors_fail(module, changed=False):
         result = gather(module.params)
+        for text in result.pop("cut_short", []):
+            module.warn(text)
         module.exit_json(changed=False, **result)
 
 

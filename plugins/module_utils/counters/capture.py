@@ -608,8 +608,15 @@ async def capture_one(client: SnmpReader, job: CaptureJob, selection: Selection,
     return {
         "name": job.name, "address": job.address, "region": job.region, "timezone": job.timezone,
         "failed": False, "serial": identity["serial"], "model": identity["model"], "vendor": identity["vendor"],
-        "captured_at": utc_text(moment), "counters": chosen, "warnings": read["warnings"] + select_warnings,
+        "captured_at": utc_text(moment), "counters": chosen,
+        "warnings": read["warnings"] + select_warnings + _walk_warnings(client, job.target),
     }
+
+
+def _walk_warnings(client: Any, target: SnmpTarget) -> List[str]:
+    """Walks of this device cut short (row cap, OIDs not increasing): its counter table may be incomplete."""
+    notes = getattr(client, "walk_warnings", None)
+    return list(notes(target.host)) if callable(notes) else []
 
 
 async def capture_many(client: SnmpReader, jobs: Sequence[CaptureJob], selection: Selection,

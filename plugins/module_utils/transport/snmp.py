@@ -88,6 +88,11 @@ ERROR_STATUS_NAMES = {
     17: "notWritable", 18: "inconsistentName",
 }
 
+# The most rows one walk returns before it is cut short (with a warning): a real Canon table has a
+# few hundred rows at most (the 1.4 counter table ~600), a firmware whose GETNEXT never ends would
+# otherwise keep a module busy for minutes and return megabytes. Documented in docs/robustness.md.
+MAX_WALK_ROWS = 10000
+
 # Error indications pysnmp reports for USM failures (class names in pysnmp.proto.errind).
 # Answers of thousands of devices may arrive while the event loop is busy parsing.
 RECEIVE_BUFFER = 8 * 1024 * 1024
@@ -430,6 +435,18 @@ class SnmpClient:
         self._community = _CommunityEngine()
         self._engine = None
         self._v3_transports: Dict[Tuple[str, int, float, int], Any] = {}
+        # walks cut short, per device (host): a row cap reached, or a device answering the same
+        # or an earlier OID; callers turn these into the device's warnings (walk_warnings)
+        self._walk_notes: Dict[str, List[str]] = {}
+
+    def walk_warnings(self, host: str) -> List[str]:
+        """Warnings about walks of ``host`` that were cut short (the table may be incomplete)."""
+        return list(self._walk_notes.get(host, []))
+
+    def _cut_short(self, target: "SnmpTarget", text: str) -> None:
+        notes = self._walk_notes.setdefault(target.host, [])
+        if text not in notes:
+            notes.append(text)
 
     async def __aenter__(self) -> "SnmpClient":
         return self
@@ -535,27 +552,38 @@ class SnmpClient:
                 del pending[index - 1]
                 continue
             if status:
+                # the error-index comes from the device: out of range (genErr with index 7 for a
+                # 3-object GET) it names no object, never an IndexError
+                culprit = pending[index - 1] if 1 <= index <= len(pending) else pending
                 raise CanonError("snmp_error", "%s answered %s for %s" % (
-                    target.label, ERROR_STATUS_NAMES.get(status, status), pending[index - 1] if index else pending))
+                    target.label, ERROR_STATUS_NAMES.get(status, status), culprit))
             for name, value in var_binds:
                 result[name] = value
             break
         return result
 
     # ----------------------------------------------------------------- WALK --------------
-    async def walk(self, target: SnmpTarget, root: str, max_rows: int = 100000) -> List[Tuple[str, Any]]:
+    async def walk(self, target: SnmpTarget, root: str, max_rows: Optional[int] = None) -> List[Tuple[str, Any]]:
         """Every (oid, value) below ``root`` in OID order."""
         table = await self.walk_columns(target, {"value": root}, max_rows=max_rows)
         return [(oid_str(oid_tuple(root) + idx), row["value"]) for idx, row in table.items()]
 
     async def walk_columns(self, target: SnmpTarget, columns: Dict[str, str],
-                           max_rows: int = 100000, max_repetitions: int = 25) -> Dict[tuple, Dict[str, Any]]:
+                           max_rows: Optional[int] = None, max_repetitions: int = 25) -> Dict[tuple, Dict[str, Any]]:
         """Walk several table columns side by side: {index tuple: {column name: value}}.
+
+        A walk stops at ``max_rows`` values (default MAX_WALK_ROWS; a caller's own smaller cap is a
+        deliberate probe and is not reported), or on a column whose device answers the same or an
+        earlier OID (a GETNEXT loop); both are recorded for ``walk_warnings(host)`` so the caller
+        can say the table was cut short instead of presenting part of it as the whole.
 
         GETBULK for v2c/v3 (a tooBig answer is asked again with half the repetitions); GETNEXT
         with all columns in one PDU for v1 (a column that runs off the end of the device's MIB
         answers noSuchName and is dropped by its error index).
         """
+        capped = max_rows is None
+        if max_rows is None:
+            max_rows = MAX_WALK_ROWS
         roots = {name: _arcs(oid_str(col)) for name, col in columns.items()}
         cursor = dict(roots)                                   # column -> last OID seen, as arcs
         asked = {name: oid_str(col) for name, col in columns.items()}   # the same, dotted
@@ -592,6 +620,10 @@ class SnmpClient:
                 got = _arcs(name)
                 root = roots[col]
                 if value is NO_SUCH or got[:len(root)] != root or got <= cursor[col]:
+                    if value is not NO_SUCH and got[:len(root)] == root:
+                        self._cut_short(target, "the walk of %s stopped: the device answered %s after %s "
+                                        "(not increasing); the table may be incomplete"
+                                        % (oid_str(columns[col]), name, asked[col]))
                     del cursor[col]
                     continue
                 rows.setdefault(got[len(root):], {})[col] = value
@@ -601,6 +633,10 @@ class SnmpClient:
                 seen += 1
             if not progressed:
                 break
+        if capped and cursor and seen >= max_rows:
+            self._cut_short(target, "the walk of %s was cut short after %d values (the most one walk reads); "
+                            "the table is incomplete" % (", ".join(sorted(oid_str(c) for c in columns.values())),
+                                                         seen))
         return dict(sorted(rows.items()))
 
     # ----------------------------------------------------------------- SET ---------------

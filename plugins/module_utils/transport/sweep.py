@@ -230,6 +230,12 @@ async def identify_one(client: SnmpClient, hit: Hit, cred: CredentialSet, port: 
         return Identified(hit.address, hit.credential, hit.version, values)
     except CanonError as exc:
         return Identified(hit.address, hit.credential, hit.version, error=exc)
+    except Exception as exc:  # pylint: disable=broad-except
+        # one hostile device must never cost the sweep its other devices: anything unexpected
+        # from its answers is that device's failure, not the inventory's
+        return Identified(hit.address, hit.credential, hit.version,
+                          error=CanonError("snmp_error", "%s: unexpected answer (%s: %s)"
+                                           % (hit.address, exc.__class__.__name__, exc)))
 
 
 @dataclass
