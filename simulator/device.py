@@ -32,6 +32,7 @@ PRT_SUPPLIES = PRINTER_MIB + ".11.1.1"
 PRT_COLORANT = PRINTER_MIB + ".12.1.1"
 PRT_CONSOLE = PRINTER_MIB + ".16.5.1"
 PRT_ALERT = PRINTER_MIB + ".18.1.1"
+FIN_SUPPLY = PRINTER_MIB + ".31.1.1"            # RFC 3806 finSupplyEntry
 PPM_PRINTER_NAME = "1.3.6.1.4.1.2699.1.2.1.2.1.1.2.1"
 CANON_PRODUCT_NAME = "1.3.6.1.4.1.1602.1.1.1.1.0"
 CANON_PRODUCT_VERSION = "1.3.6.1.4.1.1602.1.1.1.4.0"
@@ -486,6 +487,15 @@ class SimDevice:
                 m.put(PRT_SUPPLIES + ".7" + idx, Value(INTEGER, int(s["unit"])))
             m.put(PRT_SUPPLIES + ".8" + idx, Value(INTEGER, int(s.get("max", 100))))
             m.put(PRT_SUPPLIES + ".9" + idx, Value(INTEGER, int(s.get("level", -2))))
+        # finisher supplies (RFC 3806 finSupplyTable, index hrDeviceIndex.finSupplyIndex): staples ...
+        for i, f in enumerate(self.profile.get("finisher_supplies", []) or [], 1):
+            idx = ".1.%d" % i
+            m.put(FIN_SUPPLY + ".3" + idx, Value(INTEGER, int(f.get("class", 3))))
+            m.put(FIN_SUPPLY + ".4" + idx, Value(INTEGER, int(f.get("type", 32))))
+            m.put(FIN_SUPPLY + ".5" + idx, Value(OCTET_STRING, str(f["description"]).encode()))
+            m.put(FIN_SUPPLY + ".6" + idx, Value(INTEGER, int(f.get("unit", 19))))
+            m.put(FIN_SUPPLY + ".7" + idx, Value(INTEGER, int(f.get("max", 100))))
+            m.put(FIN_SUPPLY + ".8" + idx, Value(INTEGER, int(f.get("level", -2))))
 
     def _publish_inputs(self) -> None:
         m = self.mib

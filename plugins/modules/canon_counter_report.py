@@ -58,11 +58,24 @@ options:
         type: str
   reports:
     description:
-      - The reports to make, in this order.
+      - The reports to make, in this order. The first is the sheet the workbook opens on.
+      - V(summary) is the sheet people read at a glance, as EMC's and print-accounting tools' counter reports
+        have it - one row per device (region, model, serial, address) with the report period's usage of
+        total, black, colour, large and scan side by side, region subtotals and a fleet total, a C(flags)
+        column (gap, reset, no reading), cost columns with O(rates), and a chart of the fleet's usage per
+        period beside the table. Its CSV twin holds the same rows. The period is the window's last one (the
+        one containing O(as_of)).
     type: list
     elements: str
-    choices: [by_device, by_counter, lifetime]
-    default: [by_device, by_counter, lifetime]
+    choices: [summary, by_device, by_counter, lifetime]
+    default: [summary, by_device, by_counter, lifetime]
+  rates:
+    description:
+      - "Price per page (per scan for V(scan)) of each summary column, and the V(currency) label, for cost
+        columns per device, region and fleet in the summary, e.g. C({black: 0.008, colour: 0.06, currency: EUR})."
+      - Keys - V(total), V(black), V(colour), V(large), V(scan), V(currency). A rate for a counter a device does
+        not have leaves that device's cost empty and is a warning, never a zero.
+    type: dict
   period:
     description:
       - The period of O(reports=by_device) and O(reports=by_counter), with EMC's windows.
@@ -229,7 +242,8 @@ reports:
       description: Label of the last period of the window.
       type: str
     flags:
-      description: Number of rows flagged C(gap), C(reset) and C(partial).
+      description: Number of rows flagged C(gap), C(reset) and C(partial) (the summary's own C(flags) column
+        names them per device).
       type: dict
   sample:
     by_counter:
@@ -284,6 +298,7 @@ ARGUMENT_SPEC: Dict[str, Any] = {
     "format": {"type": "str", "choices": ["xlsx", "csv"], "default": "xlsx"},
     "dest": {"type": "path", "required": True},
     "include_generated_at": {"type": "bool", "default": False},
+    "rates": {"type": "dict"},
 }
 
 
@@ -324,9 +339,12 @@ def run(module: AnsibleModule) -> Dict[str, Any]:
     store_params = params["store"]
     with CounterStore(path=store_params.get("path"), dsn=store_params.get("dsn"), create=False,
                       migrate=not module.check_mode) as store:
+        notes: List[str] = []
         reports = build_reports(store, params["reports"], params["period"], params["as_of"] or None,
                                 counters=params["counters"], devices=params["devices"],
-                                regions=params["regions"])
+                                regions=params["regions"], rates=params["rates"], warnings=notes)
+    for note in notes:
+        module.warn(note)
     generated_at = datetime.now(timezone.utc) if params["include_generated_at"] else None
 
     files: List[Dict[str, Any]] = []

@@ -41,16 +41,51 @@ options:
     required: true
     suboptions:
       name:
-        description: The device's name (inventory hostname); it identifies the device in the state file.
+        description: The device's name (inventory hostname), shown in notifications.
         type: str
         required: true
       address:
         description: Its address, shown in notifications.
         type: str
+      serial:
+        description:
+          - The device's serial (C(canon_serial)). Remembered conditions are keyed by the serial (from here or
+            from the result's identity), else by O(devices[].name), so renaming a host is not a "cleared"
+            plus a "new" event.
+        type: str
+      groups:
+        description: The device's inventory groups (C(group_names)), for O(targets[].groups).
+        type: list
+        elements: str
+        default: []
       result:
         description: The registered canon_device_info result.
         type: dict
         required: true
+  targets:
+    description:
+      - EMC-style notification conditions, each sent to its own recipients (the monitoring role's
+        C(monitoring_targets) holds them; they are never part of this module's result). Each matches the new and cleared
+        conditions by error code or Error Content text (O(targets[].error_codes)), device group
+        (O(targets[].groups)) and kind (O(targets[].kinds)); empty matchers match everything. The result's
+        RV(targeted) has one notification per target.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Name of the condition (in the subject)., type: str, required: true}
+      error_codes:
+        description: Alert codes (PrtAlertCodeTC name such as V(jam) or number) or texts of the error content
+          (for example V(E000007)); any of them matches.
+        type: list
+        elements: str
+        default: []
+      groups: {description: Inventory groups; any of them matches., type: list, elements: str, default: []}
+      kinds:
+        description: Condition kinds (V(alert), V(toner_low), V(staples_low), V(no_response) ...).
+        type: list
+        elements: str
+        default: []
   state_file:
     description:
       - JSON file on the controller that remembers notified conditions between runs. Created on first use
@@ -219,6 +254,16 @@ notification:
               sample: "[printfleet] printer conditions: 1 new (worst: warning)"}
     body: {description: "Mail text, one line per condition.", type: str}
     payload: {description: "Webhook JSON (source, event, generated_at, counts, new, cleared).", type: dict}
+targeted:
+  description: One entry per O(targets) item, with what it matches.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name: {description: The target's name., type: str}
+    notify: {description: Whether it has anything new or cleared., type: bool}
+    notification: {description: "Subject, body and payload as RV(notification), for its conditions only.",
+                   type: dict}
 evaluated_at:
   description: The evaluation time (UTC), to pass as O(now) to a second evaluation.
   returned: always
@@ -249,8 +294,14 @@ from ansible_collections.printfleet.canon.plugins.module_utils.core.module_suppo
 def argument_spec():
     return {
         "devices": {"type": "list", "elements": "dict", "required": True, "options": {
-            "name": {"type": "str", "required": True}, "address": {"type": "str"},
+            "name": {"type": "str", "required": True}, "address": {"type": "str"}, "serial": {"type": "str"},
+            "groups": {"type": "list", "elements": "str", "default": []},
             "result": {"type": "dict", "required": True}}},
+        "targets": {"type": "list", "elements": "dict", "default": [], "options": {
+            "name": {"type": "str", "required": True},
+            "error_codes": {"type": "list", "elements": "str", "default": []},
+            "groups": {"type": "list", "elements": "str", "default": []},
+            "kinds": {"type": "list", "elements": "str", "default": []}}},
         "state_file": {"type": "path", "required": True},
         "write_state": {"type": "bool", "default": True},
         "toner_below_pct": {"type": "float", "default": 10},
@@ -286,6 +337,7 @@ def run_module(module):
     now = monitoring.parse_time(params["now"]) if params.get("now") else datetime.now(timezone.utc)
     now = monitoring.parse_time(monitoring.utc_text(now))    # whole seconds, as stored and returned
     state = monitoring.load_state(params["state_file"])
+    targets = monitoring.parse_targets(params["targets"])
     outcome, _unused = monitoring.evaluate(params["devices"], state, now, rules)
     state_changed = outcome.state.get("conditions") != state.get("conditions") or \
         state.get("version") != monitoring.STATE_VERSION
@@ -297,6 +349,7 @@ def run_module(module):
         changed=written or (state_changed and module.check_mode and params["write_state"]),
         notify=outcome.notify, new=outcome.new, ongoing=outcome.ongoing, pending=outcome.pending,
         cleared=outcome.cleared, notification=monitoring.notification(outcome, now, params["subject_prefix"]),
+        targeted=monitoring.targeted(outcome, targets, now, params["subject_prefix"]),
         evaluated_at=monitoring.utc_text(now), state_file=params["state_file"], state_changed=state_changed)
 
 

@@ -82,7 +82,9 @@ def test_notify_once_then_silent_then_cleared(sim, net, sinks, tmp_path):
                                                                           ("lab-c5840", "no_response")]
         assert payload["counts"] == {"new": 2, "cleared": 0, "ongoing": 0, "pending": 0}
         state = json.loads((state_dir / "monitoring.json").read_text())
-        assert sorted(state["conditions"]) == ["hq-c5535|toner_low|2", "lab-c5840|no_response"]
+        # kept by serial when the device told it (a rename is not cleared + new), else by host name
+        serial = sim.device(net + ".1.1")["serial"]
+        assert sorted(state["conditions"]) == ["lab-c5840|no_response", "serial:%s|toner_low|2" % serial]
         assert oct((state_dir / "monitoring.json").stat().st_mode & 0o777) == "0o600"
 
         monitor()                                      # nothing changed: no second notification

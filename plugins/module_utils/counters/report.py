@@ -45,8 +45,21 @@ from ansible_collections.printfleet.canon.plugins.module_utils.counters.store im
     counter_sort_key, to_utc)
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
-REPORT_TYPES: Tuple[str, ...] = ("by_device", "by_counter", "lifetime")
-REPORT_TITLES: Dict[str, str] = {"by_device": "By device", "by_counter": "By counter", "lifetime": "Lifetime"}
+REPORT_TYPES: Tuple[str, ...] = ("summary", "by_device", "by_counter", "lifetime")
+REPORT_TITLES: Dict[str, str] = {"summary": "Summary", "by_device": "By device", "by_counter": "By counter",
+                                 "lifetime": "Lifetime"}
+# The summary's usage columns and, for each, the counters that make it up: the first alternative whose
+# counters the device has is used, so no page is counted twice (101 is Total 1; 108 Black 1; 122 + 123 the
+# colour counters by size; 103 Total (Large); 501 Scan (Total 1); a non-Canon printer's total is its
+# Printer-MIB life count).
+SUMMARY_BUCKETS: Tuple[Tuple[str, Tuple[Tuple[str, ...], ...]], ...] = (
+    ("total", (("101",), ("prtMarkerLifeCount",))),
+    ("black", (("108",), ("112", "113"))),
+    ("colour", (("122", "123"), ("105",))),
+    ("large", (("103",), ("112", "122"))),
+    ("scan", (("501",),)),
+)
+RATE_KEYS: Tuple[str, ...] = tuple(name for name, _unused in SUMMARY_BUCKETS)
 # period -> number of periods in the window (daily: computed from one calendar month)
 PERIODS: Dict[str, Optional[int]] = {"daily": None, "weekly": 25, "monthly": 12, "yearly": 5}
 FLAGS: Tuple[str, ...] = ("gap", "reset", "partial")
@@ -263,6 +276,11 @@ REPORT_COLUMNS: Dict[str, Tuple[Column, ...]] = {
                            ("devices", "Devices", "int", 9), ("gap_devices", "Devices with gap", "int", 9),
                            ("reset_devices", "Devices with reset", "int", 9),
                            ("partial_devices", "Devices partial", "int", 9), *_FLAG_COLUMNS),
+    "summary": _columns(("row_type", "Row", "text", 14), ("region", "Region", "text", 12),
+                        ("serial", "Serial number", "text", 14), ("model", "Model", "text", 20),
+                        ("address", "Name / address", "text", 16), ("period", "Period", "text", 10),
+                        *((name, name.capitalize(), "int", 11) for name, _unused in SUMMARY_BUCKETS),
+                        ("flags", "Flags", "text", 26)),
     "lifetime": _columns(*_DEVICE_COLUMNS, *_COUNTER_COLUMNS, ("value", "Value", "int", 14),
                          ("captured_at", "Reading (local time)", "datetime", 19),
                          ("series", "Series", "int", 7), *_FLAG_COLUMNS),
@@ -301,8 +319,8 @@ class Report:
         return {
             "rows": len(self.rows),
             "devices": (max((row["devices"] for row in self.rows), default=0) if self.name == "by_counter"
-                        else len({row["serial"] for row in self.rows})),
-            "counters": len({str(row["counter_id"]) for row in self.rows}),
+                        else len({row["serial"] for row in self.rows if row.get("serial")})),
+            "counters": len({str(row["counter_id"]) for row in self.rows if "counter_id" in row}),
             "period": self.period,
             "first_period": self.periods[0] if self.periods else None,
             "last_period": self.periods[-1] if self.periods else None,
@@ -349,7 +367,8 @@ def _zone(device: Device) -> ZoneInfo:
 def build_reports(store: CounterStore, reports: Sequence[str] = REPORT_TYPES, period: str = "monthly",
                   as_of: Any = None, counters: Optional[Iterable[CounterId]] = None,
                   devices: Optional[Iterable[str]] = None, regions: Optional[Iterable[str]] = None,
-                  now: Optional[datetime] = None) -> List[Report]:
+                  now: Optional[datetime] = None, rates: Optional[Mapping[str, Any]] = None,
+                  warnings: Optional[List[str]] = None) -> List[Report]:
     """Compute the requested reports from one consistent snapshot of the store.
 
     ``counters``: ids or categories; ``devices``: serials or addresses; ``regions``: region
@@ -416,7 +435,9 @@ def build_reports(store: CounterStore, reports: Sequence[str] = REPORT_TYPES, pe
     chart = _usage_chart(usages, selected, labels) if needs_usage else None
     built = []
     for name in wanted:
-        if name == "by_device":
+        if name == "summary":
+            built.append(summary_report(usages, selected, chosen, period, labels, rates, warnings))
+        elif name == "by_device":
             rows = _by_device_rows(usages, selected, devices_by_serial)
             built.append(Report(name, period, labels, rows, chart))
         elif name == "by_counter":
@@ -505,3 +526,126 @@ def _lifetime_rows(latest: Mapping[Pair, Reading], selected: Mapping[Pair, Count
                     "reset": reading.series > 0, "partial": False})
         rows.append(row)
     return rows
+
+
+# --- the summary sheet ------------------------------------------------------------------------------------------
+
+def _bucket_usage(usages: Mapping[Pair, List[Tuple[Period, Usage]]], serial: str, index: int,
+                  alternatives: Sequence[Sequence[str]]) -> Tuple[Optional[int], bool, Optional[Sequence[str]]]:
+    """(usage, gap, counters used) of one summary column for one device and period."""
+    for keys in alternatives:
+        if all((serial, key) in usages for key in keys):
+            uses = [usages[(serial, key)][index][1] for key in keys]
+            if any(u.usage is None for u in uses):
+                return None, True, keys
+            return sum(u.usage for u in uses), False, keys
+    return None, False, None
+
+
+def parse_rates(rates: Optional[Mapping[str, Any]]) -> Tuple[Dict[str, float], Optional[str]]:
+    """``rates``: price per page (or scan) by summary column, plus an optional ``currency``."""
+    if not rates:
+        return {}, None
+    if not isinstance(rates, Mapping):
+        raise CanonError("invalid_argument", "rates must be a mapping such as {black: 0.01, colour: 0.08, currency: EUR}")
+    out: Dict[str, float] = {}
+    currency = rates.get("currency")
+    for key, value in rates.items():
+        if key == "currency":
+            continue
+        if key not in RATE_KEYS:
+            raise CanonError("invalid_argument", "rates: %r is not one of %s (or currency)" % (key, ", ".join(RATE_KEYS)))
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = -1.0
+        if isinstance(value, bool) or number < 0:
+            raise CanonError("invalid_argument", "rates.%s must be a number >= 0, got %r" % (key, value))
+        out[key] = number
+    return out, (str(currency) if currency else None)
+
+
+def summary_report(usages: Mapping[Pair, List[Tuple[Period, Usage]]], selected: Mapping[Pair, CounterInfo],
+                   devices: Sequence[Device], period: str, labels: Sequence[str],
+                   rates: Optional[Mapping[str, Any]] = None, warnings: Optional[List[str]] = None) -> Report:
+    """One row per device with the report period's usage of total, black, colour, large and scan side
+    by side, region subtotals, a fleet total, flags (gap, reset, no reading), optional cost columns from
+    ``rates``, and a chart of the fleet's usage per period. The period is the window's last one (the one
+    that contains ``as_of``)."""
+    prices, currency = parse_rates(rates)
+    warnings = warnings if warnings is not None else []
+    index = len(labels) - 1
+    buckets = [name for name, _unused in SUMMARY_BUCKETS]
+    cost_columns = [("cost_" + name, "Cost %s%s" % (name, " (%s)" % currency if currency else ""), "money", 12)
+                    for name in buckets if name in prices]
+    if prices:
+        cost_columns.append(("cost_total", "Cost%s" % (" (%s)" % currency if currency else ""), "money", 12))
+    columns = tuple(REPORT_COLUMNS["summary"][:-1]) + tuple(Column(*c) for c in cost_columns) + \
+        (REPORT_COLUMNS["summary"][-1],)
+    ordered = sorted(devices, key=lambda d: ((d.region or "").casefold(), d.serial))
+    rows: List[Dict[str, Any]] = []
+    chart_totals = {name: [None] * len(labels) for name in buckets}
+
+    def add(into: Dict[str, Any], name: str, value: Optional[int]) -> None:
+        if value is not None:
+            into[name] = (into.get(name) or 0) + value
+
+    def subtotal(kind: str, region: Optional[str], members: List[Dict[str, Any]]) -> Dict[str, Any]:
+        row: Dict[str, Any] = {"row_type": kind, "region": region, "period": labels[index] if labels else None}
+        for name in buckets + [c[0] for c in cost_columns]:
+            values = [m.get(name) for m in members if m.get(name) is not None]
+            row[name] = round(sum(values), 2) if name.startswith("cost") and values else (sum(values) if values
+                                                                                          else None)
+        flagged = sum(1 for m in members if m.get("flags"))
+        row["flags"] = "%d device(s) flagged" % flagged if flagged else ""
+        return row
+
+    region_rows: List[Dict[str, Any]] = []
+    current: Optional[str] = None
+    all_devices: List[Dict[str, Any]] = []
+    for device in ordered:
+        if region_rows and (device.region or "") != (current or ""):
+            rows.append(subtotal("region total", current, region_rows))
+            region_rows = []
+        current = device.region
+        row: Dict[str, Any] = {"row_type": "device", "region": device.region, "serial": device.serial,
+                               "model": device.model, "address": device.address,
+                               "period": labels[index] if labels else None}
+        flags: List[str] = []
+        has_any = any(pair[0] == device.serial for pair in usages)
+        for name, alternatives in SUMMARY_BUCKETS:
+            value, gap, used = (_bucket_usage(usages, device.serial, index, alternatives) if labels
+                                else (None, False, None))
+            row[name] = value
+            if gap and "gap" not in flags:
+                flags.append("gap")
+            if used:
+                for key in used:
+                    use = usages[(device.serial, key)][index][1]
+                    if use.reset and "reset" not in flags:
+                        flags.append("reset")
+            for i in range(len(labels)):
+                v, _g, _u = _bucket_usage(usages, device.serial, i, alternatives)
+                if v is not None:
+                    chart_totals[name][i] = (chart_totals[name][i] or 0) + v
+            if name in prices:
+                if used is None:
+                    warnings.append("rates.%s: device %s has no %s counter; its %s cost is left empty, not zero"
+                                    % (name, device.serial, name, name))
+                    row["cost_" + name] = None
+                else:
+                    row["cost_" + name] = round(value * prices[name], 2) if value is not None else None
+        if prices:
+            costs = [row.get("cost_" + n) for n in buckets if n in prices and row.get("cost_" + n) is not None]
+            row["cost_total"] = round(sum(costs), 2) if costs else None
+        if not has_any:
+            flags.append("no reading")
+        row["flags"] = ", ".join(flags)
+        rows.append(row)
+        region_rows.append(row)
+        all_devices.append(row)
+    if region_rows:
+        rows.append(subtotal("region total", current, region_rows))
+    rows.append(subtotal("fleet total", None, all_devices))
+    chart = UsageChart(tuple(labels), tuple((name.capitalize(), tuple(chart_totals[name])) for name in buckets))
+    return Report("summary", period, tuple(labels), rows, chart, columns)

@@ -470,7 +470,20 @@ async def gather_supplies(client: SnmpClient, target: SnmpTarget) -> List[Dict[s
         "unit": oids.PRT_SUPPLIES_UNIT, "max": oids.PRT_SUPPLIES_MAX_CAPACITY, "level": oids.PRT_SUPPLIES_LEVEL})
     colorant_table = await client.walk_columns(target, {"value": oids.PRT_COLORANT_VALUE})
     colorants = {idx[-1]: to_text(r.get("value")) for idx, r in colorant_table.items() if idx}
-    return supply_rows(table, colorants)
+    fin = await client.walk_columns(target, {
+        "class": oids.FIN_SUPPLY_CLASS, "type": oids.FIN_SUPPLY_TYPE, "description": oids.FIN_SUPPLY_DESCRIPTION,
+        "unit": oids.FIN_SUPPLY_UNIT, "max": oids.FIN_SUPPLY_MAX_CAPACITY, "level": oids.FIN_SUPPLY_LEVEL})
+    return supply_rows(table, colorants) + finisher_rows(fin)
+
+
+def finisher_rows(table: Dict[tuple, Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Finisher supplies (RFC 3806 finSupplyTable: staples, inserts, binding ...) as supply rows with
+    ``finisher: true``; the index is ``<device>.<supply>``. Staples monitoring reads these."""
+    rows = supply_rows(table, {})
+    for row, index in zip(rows, table):
+        row["index"] = ".".join(str(i) for i in index) if index else None
+        row["finisher"] = True
+    return rows
 
 
 async def gather_inputs(client: SnmpClient, target: SnmpTarget) -> List[Dict[str, Any]]:

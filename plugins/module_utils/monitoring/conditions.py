@@ -78,7 +78,8 @@ class Rules:
 
 @dataclass
 class Condition:
-    """Something true about a device now. ``key`` identifies it across runs."""
+    """Something true about a device now. ``key`` identifies it across runs: it starts with the device's
+    serial when known (else the host name), so renaming a host is not a "cleared" plus a "new" event."""
 
     key: str
     host: str
@@ -90,6 +91,9 @@ class Condition:
     value: Optional[float] = None
     threshold: Optional[float] = None
     notify: bool = True          # False for error-ongoing trackers until their duration is reached
+    device: Optional[str] = None     # the identity the key starts with (serial, else host)
+    code: Optional[str] = None       # alert code name/number and text, for error-code targets
+    groups: Tuple[str, ...] = ()
 
     def public(self) -> Dict[str, Any]:
         return {k: getattr(self, k) for k in ("key", "host", "address", "kind", "severity", "subject", "message",
@@ -110,8 +114,25 @@ def _supply_name(row: Mapping[str, Any], kind: str) -> str:
     return row.get("description") or label
 
 
-def observe(host: str, address: Optional[str], info: Mapping[str, Any], rules: Rules) -> List[Condition]:
+def device_id(host: str, serial: Optional[str] = None, info: Optional[Mapping[str, Any]] = None) -> str:
+    """The identity monitoring state is kept under: the serial (given, or from the device_info result),
+    else the host name."""
+    serial = serial or ((info or {}).get("identity") or {}).get("serial")
+    return ("serial:%s" % str(serial).strip().upper()) if serial and str(serial).strip() else str(host)
+
+
+def observe(host: str, address: Optional[str], info: Mapping[str, Any], rules: Rules,
+            serial: Optional[str] = None, groups: Sequence[str] = ()) -> List[Condition]:
     """Conditions true now for one device, from its canon_device_info result (or its failure)."""
+    out = _observe(device_id(host, serial, info), address, info, rules)
+    for cond in out:
+        cond.host = host
+        cond.device = device_id(host, serial, info)
+        cond.groups = tuple(groups or ())
+    return out
+
+
+def _observe(host: str, address: Optional[str], info: Mapping[str, Any], rules: Rules) -> List[Condition]:
     out: List[Condition] = []
     if info.get("error_code") or not info.get("identity"):
         code = info.get("error_code") or "unknown"
@@ -154,9 +175,10 @@ def observe(host: str, address: Optional[str], info: Mapping[str, Any], rules: R
         ident = "%s|%s|%s" % (alert.get("group"), alert.get("group_index"),
                               alert.get("code_raw", alert.get("code")))
         text = alert.get("description") or str(alert.get("code"))
+        code = "%s %s %s" % (alert.get("code"), alert.get("code_raw", ""), text)
         if severity in rules.severities:
             out.append(Condition("%s|alert|%s" % (host, ident), host, address, "alert", severity,
-                                 "%s: %s" % (severity.replace("_", " "), alert.get("code")), text))
+                                 "%s: %s" % (severity.replace("_", " "), alert.get("code")), text, code=code))
         if rules.error_ongoing_minutes is not None and severity in ("error", "service_call"):
             out.append(Condition("%s|error_ongoing|%s" % (host, ident), host, address, "error_ongoing", severity,
                                  "error ongoing: %s" % alert.get("code"), text, notify=False))
@@ -197,7 +219,7 @@ def empty_state() -> Dict[str, Any]:
 
 
 def reconcile(state: Mapping[str, Any], observed: Iterable[Condition], evaluated_hosts: Iterable[str],
-              now: datetime, rules: Rules) -> Outcome:
+              now: datetime, rules: Rules, groups_of: Optional[Mapping[str, Sequence[str]]] = None) -> Outcome:
     """Compare what is true now with the last run's state.
 
     A condition notifies once, when it first appears (an error-ongoing condition when it has
@@ -206,11 +228,16 @@ def reconcile(state: Mapping[str, Any], observed: Iterable[Condition], evaluated
     later recurrence notifies again. Hosts not evaluated in this run (``--limit``) keep their
     conditions untouched.
     """
+    groups_of = groups_of or {}
     before: Dict[str, Dict[str, Any]] = dict((state or {}).get("conditions") or {})
-    hosts = set(evaluated_hosts)
+    hosts = set(evaluated_hosts)          # device identities (serial:..., else host names) evaluated now
+
+    def owner(record: Mapping[str, Any]) -> Any:
+        return record.get("device") or record.get("host")
+
     stamp = utc_text(now)
     outcome = Outcome()
-    after: Dict[str, Dict[str, Any]] = {k: v for k, v in before.items() if v.get("host") not in hosts}
+    after: Dict[str, Dict[str, Any]] = {k: v for k, v in before.items() if owner(v) not in hosts}
     seen = set()
     for cond in observed:
         if cond.key in seen:
@@ -220,8 +247,12 @@ def reconcile(state: Mapping[str, Any], observed: Iterable[Condition], evaluated
         # only what identifies the condition is kept, so an unchanged fleet leaves the file unchanged
         record.update(host=cond.host, address=cond.address, kind=cond.kind, severity=cond.severity,
                       subject=cond.subject)
+        if cond.device and cond.device != cond.host:
+            record["device"] = cond.device
         since = parse_time(record["first_seen"], "state first_seen")
-        public = dict(cond.public(), first_seen=record["first_seen"])
+        public = dict(cond.public(), first_seen=record["first_seen"], groups=list(cond.groups))
+        if cond.code:
+            public["code"] = cond.code
         if record.get("notified_at"):
             outcome.ongoing.append(dict(public, notified_at=record["notified_at"]))
         elif cond.notify or (rules.error_ongoing_minutes is not None
@@ -232,11 +263,12 @@ def reconcile(state: Mapping[str, Any], observed: Iterable[Condition], evaluated
             outcome.pending.append(public)
         after[cond.key] = record
     for key, record in before.items():
-        if record.get("host") in hosts and key not in seen and record.get("notified_at"):
+        if owner(record) in hosts and key not in seen and record.get("notified_at"):
             if rules.notify_cleared:
                 fields = ("host", "address", "kind", "severity", "subject", "message")
                 outcome.cleared.append(dict({k: record.get(k) for k in fields},
-                                            key=key, first_seen=record.get("first_seen"), cleared_at=stamp))
+                                            key=key, first_seen=record.get("first_seen"), cleared_at=stamp,
+                                            groups=list(groups_of.get(owner(record), ()))))
     outcome.state = {"version": STATE_VERSION, "conditions": dict(sorted(after.items()))}
     return outcome
 
@@ -318,10 +350,70 @@ def evaluate(devices: Sequence[Mapping[str, Any]], state: Mapping[str, Any], now
     """Observe every device, then reconcile with ``state``. ``devices``: {name, address, result}."""
     observed: List[Condition] = []
     names = []
+    groups_of: Dict[str, Sequence[str]] = {}
     for device in devices:
         name = str(device.get("name") or device.get("address") or "")
         if not name:
             raise CanonError("invalid_argument", "every device needs a name")
-        names.append(name)
-        observed.extend(observe(name, device.get("address"), device.get("result") or {}, rules))
-    return reconcile(state, observed, names, now, rules), observed
+        result = device.get("result") or {}
+        ident = device_id(name, device.get("serial"), result)
+        names.append(ident)
+        names.append(name)            # state written before conditions were keyed by serial
+        groups_of[ident] = groups_of[name] = list(device.get("groups") or [])
+        observed.extend(observe(name, device.get("address"), result, rules, device.get("serial"),
+                                device.get("groups") or ()))
+    return reconcile(state, observed, names, now, rules, groups_of), observed
+
+
+# --- targeted conditions (EMC: a condition per error content and device group, own recipients) -----------------
+
+@dataclass(frozen=True)
+class Target:
+    """An EMC-style notification condition: what it matches (error codes / Error Content, device groups,
+    condition kinds) and where it goes. Empty matchers match everything."""
+
+    name: str
+    error_codes: Tuple[str, ...] = ()
+    groups: Tuple[str, ...] = ()
+    kinds: Tuple[str, ...] = ()
+
+    def matches(self, item: Mapping[str, Any]) -> bool:
+        if self.kinds and item.get("kind") not in self.kinds:
+            return False
+        if self.groups and not set(self.groups) & set(item.get("groups") or ()):
+            return False
+        if self.error_codes:
+            text = " ".join(str(item.get(k) or "") for k in ("code", "subject", "message")).casefold()
+            if not any(str(code).casefold() in text for code in self.error_codes):
+                return False
+        return True
+
+
+def parse_targets(raw: Optional[Sequence[Mapping[str, Any]]]) -> List[Target]:
+    targets: List[Target] = []
+    names = set()
+    for n, item in enumerate(raw or [], 1):
+        name = str(item.get("name") or "").strip()
+        if not name:
+            raise CanonError("invalid_argument", "targets[%d] needs a name" % n)
+        if name in names:
+            raise CanonError("invalid_argument", "targets: %r is defined twice" % name)
+        names.add(name)
+        kinds = tuple(item.get("kinds") or ())
+        targets.append(Target(name, tuple(str(c) for c in item.get("error_codes") or ()),
+                              tuple(str(g) for g in item.get("groups") or ()), kinds))
+    return targets
+
+
+def targeted(outcome: Outcome, targets: Sequence[Target], now: datetime, prefix: str = "[printfleet]"
+             ) -> List[Dict[str, Any]]:
+    """One notification per target with what it matches (new and cleared); targets with nothing are
+    returned with notify false, so a playbook can loop over all of them."""
+    out = []
+    for target in targets:
+        part = Outcome(new=[i for i in outcome.new if target.matches(i)],
+                       cleared=[i for i in outcome.cleared if target.matches(i)],
+                       ongoing=[i for i in outcome.ongoing if target.matches(i)])
+        out.append({"name": target.name, "notify": part.notify,
+                    "notification": notification(part, now, "%s %s" % (prefix, target.name))})
+    return out
