@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 
@@ -216,7 +217,11 @@ def test_capture_print_capture_report_shows_exactly_the_printed_pages(sim, net, 
                                                 "username": "billing@example.com", "password": "mail-pass-9",
                                                 "from": "billing@example.com", "to": ["finance@example.com"],
                                                 "ca_path": smtp.cert}})
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+        # per-host truth: the device that did not answer fails its host (rc 2); report and mail still go out
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert re.search(r"gone\s+: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=1", proc.stdout), proc.stdout
+        assert re.search(r"c5535\s+: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=0", proc.stdout), proc.stdout
+        assert "snmp_no_response" in proc.stdout
         assert "mail-pass-9" not in proc.stdout
         [mail] = smtp.messages
     finally:
