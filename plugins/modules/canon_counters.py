@@ -174,8 +174,8 @@ options:
         default: UTC
   return_counters:
     description:
-      - In bulk mode, return every reading in RV(results[].counters). With V(false) each result carries only
-        RV(results[].counters_read), the number of readings. With O(host) the readings are always returned.
+      - Return every reading in RV(results[].counters) (and, with O(host), in RV(counters)). With V(false) each
+        result carries only RV(results[].counters_read), the number of readings (with O(host) also RV(counters_read)).
       - Ansible's handling of a large module result costs seconds of controller CPU per thousand devices (about
         6 s for the 3 MB result of 1,000 devices on a 2-core controller) and lands in every AWX job event, so
         for large scheduled captures into O(store) set it to V(false) and read the readings from the store
@@ -368,9 +368,13 @@ captured_at:
   type: str
 counters:
   description: The selected counters of the device (see RV(results[].counters)), for O(host) only.
-  returned: with O(host), on success
+  returned: with O(host) and O(return_counters=true), on success
   type: list
   elements: dict
+counters_read:
+  description: Number of readings of the device (instead of RV(counters)), for O(host) only.
+  returned: with O(host) and O(return_counters=false), on success
+  type: int
 error_code:
   description: Stable code of the failure (see the collection's error table).
   returned: failure
@@ -523,8 +527,15 @@ def run_module(module):
             failure["msg"] = "the devices were read but the readings could not be stored: %s" % exc.msg
             module.fail_json(results=results, summary=counters.summarise(results), **failure)
         out["changed"] = out["store"]["readings_new"] > 0
+        # a reading the store refused (e.g. a value beyond 2^63-1) is that host's warning; the
+        # other readings, and the other devices', are stored
+        by_serial = {r.get("serial"): r for r in results if not r.get("failed")}
+        for skipped in out["store"].get("skipped") or []:
+            owner = by_serial.get(skipped.get("serial"))
+            if owner is not None and skipped.get("reason") != "no value":
+                owner["warnings"].append("counter %s was not stored: %s" % (skipped["counter"], skipped["reason"]))
     out["summary"] = dict(counters.summarise(results), elapsed_seconds=elapsed)
-    if bulk and not params["return_counters"]:
+    if not params["return_counters"]:
         for result in results:
             if not result["failed"]:
                 result["counters_read"] = len(result.pop("counters"))
@@ -536,7 +547,8 @@ def run_module(module):
         if result["failed"]:
             module.fail_json(msg=result["error"], error_code=result["error_code"], address=result["address"],
                              results=results, **({"hint": result["hint"]} if result.get("hint") else {}))
-        out.update({k: result[k] for k in ("serial", "model", "address", "captured_at", "counters")})
+        out.update({k: result[k] for k in ("serial", "model", "address", "captured_at", "counters", "counters_read")
+                    if k in result})
         module.exit_json(**out)
 
     summary = out["summary"]

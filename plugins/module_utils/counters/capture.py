@@ -50,6 +50,10 @@ class SnmpReader(Protocol):
                            max_repetitions: int = ...) -> Dict[tuple, Dict[str, Any]]: ...
 
 
+# The largest reading a store keeps (SQL BIGINT); a device value beyond it is skipped with a warning.
+MAX_READING = 2 ** 63 - 1
+
+
 # --- catalog ---------------------------------------------------------------------------------------
 
 CATEGORIES: Tuple[str, ...] = ("total", "copy", "print", "scan", "colour", "black", "size", "sides", "other")
@@ -384,6 +388,12 @@ def merge_counters(rows: Sequence[RawCounter], life_count: Any = None, life_unit
         if not isinstance(row.value, int) or isinstance(row.value, bool) or row.value < 0:
             warnings.append("%s counter table row %s has a non-numeric value %r; skipped"
                             % (row.table, ".".join(map(str, row.index)), row.value))
+            continue
+        if row.value > MAX_READING:
+            # a Counter64 of 2^63 or more fits no store (BIGINT): this reading is refused, the
+            # device's other readings and every other device's are kept
+            warnings.append("%s counter table row %s has value %d, beyond the largest storable reading "
+                            "(2^63-1); skipped" % (row.table, ".".join(map(str, row.index)), row.value))
             continue
         if row.table == "named":
             named_rows.append(row)

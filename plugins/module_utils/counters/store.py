@@ -349,6 +349,12 @@ def normalise_captures(captures: Iterable[Mapping[str, Any]]) -> _Batch:
                 batch.skipped.append({"serial": serial, "counter": counter_id_of(key), "captured_at": at,
                                       "reason": "no value"})
                 continue
+            if type(raw) is int and (raw < 0 or raw > _MAX_VALUE):  # pylint: disable=unidiomatic-typecheck
+                # one device's impossible number must not cost the batch (every other device's
+                # readings of the night): this reading is skipped and reported with its device
+                batch.skipped.append({"serial": serial, "counter": counter_id_of(key), "captured_at": at,
+                                      "reason": "value %d out of range (0 to 2^63-1)" % raw})
+                continue
             value = _counter_value(raw, serial, key)
             stored = batch.readings.setdefault(pair, {}).setdefault(at, value)
             if stored != value:

@@ -201,7 +201,10 @@ def decode_value(tag: int, content: bytes) -> Any:
     if tag == INTEGER:
         return int.from_bytes(content, "big", signed=True) if content else 0
     if tag in (COUNTER32, GAUGE32, TIMETICKS, COUNTER64):
-        return int.from_bytes(content, "big", signed=False)
+        number = int.from_bytes(content, "big", signed=False)
+        if number > _UNSIGNED_MAX[tag]:
+            return OutOfRange(tag, number)
+        return number
     if tag in (OCTET_STRING, OPAQUE):
         return bytes(content)
     if tag == OID:
@@ -213,6 +216,25 @@ def decode_value(tag: int, content: bytes) -> Any:
     if tag in EXCEPTION_TAGS:
         return NoSuch(tag)
     return bytes(content)
+
+
+_UNSIGNED_MAX = {COUNTER32: 2 ** 32 - 1, GAUGE32: 2 ** 32 - 1, TIMETICKS: 2 ** 32 - 1, COUNTER64: 2 ** 64 - 1}
+_TAG_NAMES = {COUNTER32: "Counter32", GAUGE32: "Gauge32", TIMETICKS: "TimeTicks", COUNTER64: "Counter64"}
+
+
+class OutOfRange:
+    """An unsigned value wider than its type allows (a Counter32 carrying 2^40): not a number the
+    collection trusts; readers skip it with a warning that names the value."""
+
+    __slots__ = ("tag", "value")
+
+    def __init__(self, tag: int, value: int) -> None:
+        self.tag = tag
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "%s %d (beyond its 2^%d range)" % (_TAG_NAMES.get(self.tag, "value"), self.value,
+                                                  64 if self.tag == COUNTER64 else 32)
 
 
 class NoSuch:
