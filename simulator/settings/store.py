@@ -286,12 +286,20 @@ class SettingsStore:
         applied: List[str] = []
         skipped: Dict[str, str] = {}
         restart = False
+        # EMC guide: security policy settings in the data apply only when the policy password in the data
+        # equals the device's; otherwise they are left out (type I) and the rest is applied.
+        file_items = {p: e for block in parsed["categories"].values() for p, e in block["items"].items()}
+        policy_refused = ("security_policy.password" in file_items and "security_policy.password" in self.by_path
+                          and file_items["security_policy.password"]["value"] != self.get("security_policy.password"))
         for cid, block in parsed["categories"].items():
             for path, entry in block["items"].items():
                 item = self.by_path.get(path)
                 code = entry.get("code")
                 if item is None:
                     skipped[path] = "not_on_device"
+                    continue
+                if policy_refused and path.startswith("security_policy."):
+                    skipped[path] = "policy_password_mismatch"
                     continue
                 if code == "A" and not same_machine:
                     skipped[path] = "code_a_other_machine"

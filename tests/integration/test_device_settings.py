@@ -306,6 +306,26 @@ DRIFT_PLAYBOOK = """
       ansible.builtin.set_fact:
         exports_after: "{{ (lookup('ansible.builtin.url', control_url ~ '/devices/' ~ ansible_host ~ '/settings',
                             split_lines=false) | from_json).counters.exports }}"
+    - name: export the golden device's security policy
+      printfleet.canon.canon_device_settings:
+        host: "{{ hostvars['golden'].ansible_host }}"
+        state: exported
+        categories: [security_policy]
+        encryption_password: "{{ settings_password }}"
+        dest: "{{ out_dir }}/golden-policy.xml"
+    - name: another policy password on this device (control API)
+      ansible.builtin.uri:
+        url: "{{ control_url }}/devices/{{ ansible_host }}/settings"
+        method: POST
+        body_format: json
+        body: {values: {security_policy.password: pol-other}}
+    - name: import the policy under a different policy password
+      printfleet.canon.canon_device_settings:
+        state: imported
+        src: "{{ out_dir }}/golden-policy.xml"
+        encryption_password: "{{ settings_password }}"
+      register: policy_mismatch
+      ignore_errors: true
     - name: lock the device as a running import/export does (control API)
       ansible.builtin.uri:
         url: "{{ control_url }}/devices/{{ ansible_host }}/settings"
@@ -351,7 +371,8 @@ DRIFT_PLAYBOOK = """
       ignore_errors: true
 """ + save("item_noack", "item_check", "import_check", "counters_check", "item_write", "item_again", "item_replaced",
            "bad_choice",
-           "locked", "panel_busy", "injected", "declared_audit", "import_check_pages", "exports_before", "exports_after")
+           "locked", "panel_busy", "injected", "declared_audit", "import_check_pages", "exports_before", "exports_after",
+           "policy_mismatch")
 
 
 @pytest.fixture(scope="module")
@@ -575,3 +596,10 @@ def test_audit_of_declared_items_and_check_mode_without_export(run):
     pages = r("check", "import_check_pages")
     assert pages["changed"] is True and r("check", "exports_after") == r("check", "exports_before")
     assert any("check_mode_export" in w for w in pages.get("warnings", []))
+
+
+def test_security_policy_under_another_policy_password_is_refused(run, sim, net):
+    refused = run["result"]("check", "policy_mismatch")
+    assert refused["failed"] and refused["error_code"] == "settings_policy_password_mismatch"
+    assert "pol-other" not in json.dumps(refused)
+    assert settings_state(sim, net + ".5")["counters"]["imports_refused"] == 0     # refused before sending

@@ -173,6 +173,11 @@ ERROR_CODES: Dict[str, tuple] = {
         "Code A items apply only to the same machine, code B items to the same model/series; use a file "
         "from the same series.",
     ),
+    "settings_policy_password_mismatch": (
+        "The settings file carries security policy settings under another policy password than the device's.",
+        "Export without the security_policy category, or set the device's policy password first (Settings/"
+        "Registration > Security Settings > Security Policy Settings > Password Settings; canon_security_policy).",
+    ),
     "settings_invalid_value": (
         "The device refused a setting value.",
         "Check the value against the choices the device shows on its settings page.",
@@ -181,6 +186,136 @@ ERROR_CODES: Dict[str, tuple] = {
         "The change touches settings that can lock people out or cut the device off the network.",
         "Name the risk in acknowledge (network, department_id, system_manager, address_book) after checking "
         "the values.",
+    ),
+    # --- MEAP applications and SMS (Service Management Service) ----------------------------
+    "sms_unreachable": (
+        "SMS (https://<device>:8443/sms/, http on 8000) did not answer.",
+        "Check that the device is on and that the Remote UI/SMS port is reachable; older devices serve SMS "
+        "over HTTP on 8000 only (use_https: false).",
+    ),
+    "sms_auth_failed": (
+        "SMS refused the SMS password. It is never retried.",
+        "Check the SMS password (SMS > System Management > Change Password; EMC keeps it under Device "
+        "Communication Settings > Service Management Service). A forgotten password is reset with the "
+        "dealer's switch license file.",
+    ),
+    "sms_default_password": (
+        "The SMS password given is the factory default (MeapSmsLogin); the collection refuses it.",
+        "Change the SMS password (new_sms_password) or set allow_default_password: true for this one run.",
+    ),
+    "sms_default_password_refused": (
+        "The device refuses remote SMS logins with the default password.",
+        "Change the SMS password on the device, or turn on [Allow Use of Default Password for Remote Access] "
+        "(Settings/Registration > Management Settings > Device Management).",
+    ),
+    "sms_password_change_required": (
+        "SMS shows the forced password change after a login with the default password.",
+        "Give new_sms_password (8-32 letters/digits) with allow_default_password: true to set it in this run.",
+    ),
+    "sms_session_busy": (
+        "Another SMS session is active; SMS admits one session at a time.",
+        "Somebody is logged in to SMS, or a browser closed without [Log Out]: the device holds that session "
+        "for 5 minutes after its last use (a restart ends it). Set wait_timeout (seconds) to wait for it.",
+    ),
+    "sms_login_page_stale": (
+        "SMS refused the login because the login page was too old.",
+        "SMS refuses a correct password from a login page older than 5 minutes; run again.",
+    ),
+    "sms_session_expired": ("The SMS session expired during the run.", "Run again; keep SMS pages from idling."),
+    "sms_page_flow": (
+        "SMS refused an operation out of page order.",
+        "SMS keeps page-flow state; do not use SMS in a browser for this device while the module runs.",
+    ),
+    "sms_page_unrecognised": (
+        "SMS answered with a page the collection does not recognise.",
+        "The firmware may label its SMS pages differently; the error details name what was on the page. "
+        "See docs/meap.md and docs/device-protocols.md (SMS labels).",
+    ),
+    "sms_password_rule": (
+        "The new SMS password does not meet the device's rule.",
+        "Use 8 to 32 single-byte letters and digits, not the factory default.",
+    ),
+    "meap_platform_unsupported": (
+        "The device does not take MEAP applications (AddOn-application platform or no application platform).",
+        "MEAP applications cannot be installed on devices that support AddOn applications; use Register/Update "
+        "Software (License Access Number) on the device for AddOn applications.",
+    ),
+    "meap_app_limit": (
+        "The device holds the maximum number of MEAP applications.",
+        "At most 20 applications (19 usable: Send takes one; login applications do not count). Uninstall "
+        "applications you no longer use.",
+    ),
+    "meap_disk_full": (
+        "Not enough free storage on the device for the application.",
+        "Uninstall applications or free the device storage (SMS > System Management > System Information).",
+    ),
+    "meap_app_not_supported": (
+        "The device's MEAP platform cannot take this application (MEAPSpecVersion / DeviceSpecification-Ids).",
+        "Compare the jar's MEAPSpecVersion and DeviceSpecification-Ids with SMS > System Management > "
+        "System Information > Platform Information; get the build of the application for this model.",
+    ),
+    "meap_bad_package": (
+        "The application file is not a usable MEAP jar.",
+        "Give the signed .jar from the vendor (META-INF/MANIFEST.MF with Application-Id, Bundle-Version, "
+        "MEAPSpecVersion).",
+    ),
+    "meap_license_used": (
+        "The license file has already been used.",
+        "Licenses are single-use; issue a new license (License Access Number) for this device's serial number.",
+    ),
+    "meap_license_invalid": (
+        "The license file is invalid (edited, damaged, for another application, or not active).",
+        "Use the unedited .lic issued for this application; check it in SMS > License Management.",
+    ),
+    "meap_license_wrong_serial": (
+        "The license is bound to another device's serial number.",
+        "Licenses are issued per serial number (shown top-left in SMS); name license files by serial.",
+    ),
+    "meap_license_expired": ("The license has expired.", "Get a renewed license for this device."),
+    "meap_license_only": (
+        "SMS does not install a license on its own through the install page.",
+        "Give the license with the jar, or without src when the application is already installed "
+        "(License Management).",
+    ),
+    "meap_license_return_required": (
+        "Uninstalling a licensed application returns its license; the collection will not lose it.",
+        "Set returned_license_dir to keep the disabled license (it re-installs only on this device), or "
+        "discard_license: true.",
+    ),
+    "meap_license_not_deleted": (
+        "SMS refuses to uninstall an application that still has a license.",
+        "Disable, download and delete the license first (SMS > License Management).",
+    ),
+    "meap_login_app_stop_refused": (
+        "A login application cannot be stopped.",
+        "Start another login application instead (the device restarts and stops the others).",
+    ),
+    "meap_system_option": ("System options cannot be uninstalled.", None),
+    "meap_app_running": (
+        "SMS refuses to update, uninstall or change the license of a started application.",
+        "Stop the application first (the module does this unless the app is a login application).",
+    ),
+    "meap_downgrade_refused": (
+        "The jar is older than the installed version; a downgrade may leave the application unable to start.",
+        "Set allow_downgrade: true if the older version is intended.",
+    ),
+    "meap_restart_required": (
+        "The operation restarts the device (login application) and allow_restart is false.",
+        "Set allow_restart: true; starting a login application restarts the device and stops the other "
+        "login applications.",
+    ),
+    "meap_install_cancelled": (
+        "The device cancelled the installation (it started shutting down).",
+        "Restart the device and install again.",
+    ),
+    "meap_resources": (
+        "The device lacks memory, threads or sockets to start the application.",
+        "Stop applications you do not need (at most 19 run at once).",
+    ),
+    "meap_app_not_found": ("The application is not installed on the device.", None),
+    "meap_src_required": (
+        "The application is not installed (or is older) and no jar was given.",
+        "Give src: the application's .jar.",
     ),
     # --- counters, store, reports ----------------------------------------------------------
     "counters_unavailable": ("The device exposes no counters over SNMP.", None),

@@ -31,6 +31,7 @@ from ansible_collections.printfleet.canon.plugins.module_utils.transport import 
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.remote_ui import (
     RemoteUiSession, options_from_params)
 
+POLICY_PASSWORD = "security_policy.password"
 RESTART_TRANSIENT = ("rui_unreachable", "device_starting", "device_busy", "rui_session_expired")
 RESTART_POLL_SECONDS = 1.0
 
@@ -344,6 +345,10 @@ class DeviceSettingsResource(ResourceModule):
         # imported
         if self.src is None:  # an internal call-order error, not a user input
             raise RuntimeError("internal error: self.src is not set")
+        wanted_policy = self.src_values().get(POLICY_PASSWORD)
+        if wanted_policy is not None and POLICY_PASSWORD in before and before[POLICY_PASSWORD] != wanted_policy:
+            raise CanonError("settings_policy_password_mismatch", "the file carries security policy settings whose "
+                             "policy password differs from the device's; the device would leave the policy out")
         differences, skipped = self.compare_file(self.src, before)
         self.result["differences"] = differences
         self.result["not_comparable"] = len(skipped)

@@ -211,3 +211,16 @@ def test_address_book_and_manager_travel_with_the_remote_ui_state():
     assert "address_book.lists" in result["applied"]
     assert target.get("address_book.lists")["address_list_1"] == book["address_list_1"]
     assert devices[1].extensions["remote_ui"].system_manager_pin == "1357911"     # the login changed
+
+
+def test_security_policy_needs_the_same_policy_password(stores):
+    dx, dx2, *_rest = stores
+    dx.write("security_policy.items", [{"name": "restrict_http", "value": True}])
+    dx.write("security_policy.password", "pol-1")
+    dx2.write("network.dns.domain", "other.example")
+    result = dx2.import_file(dx.export(["basic", "security_policy"], PW), PW)
+    assert result["skipped"]["security_policy.items"] == "policy_password_mismatch"
+    assert "network.dns.domain" in result["applied"] and dx2.get("security_policy.items") == []
+    dx2.write("security_policy.password", "pol-1")
+    result = dx2.import_file(dx.export(["security_policy"], PW), PW)
+    assert dx2.get("security_policy.items") == [{"name": "restrict_http", "value": True}]
