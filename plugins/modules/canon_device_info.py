@@ -103,14 +103,44 @@ identity:
   returned: always
   type: dict
   contains:
-    vendor: {description: "Vendor, from the sysObjectID enterprise or sysDescr.", type: str, sample: Canon}
+    vendor:
+      description: "Printer maker from the sysObjectID enterprise number (Canon, HP, Ricoh, Kyocera, Konica Minolta
+        and its OEMs, Sharp, Brother, Xerox, Lexmark, Epson, Toshiba, OKI, Zebra, Samsung, Fujifilm, Dell, Lenovo
+        ...), else from sysDescr."
+      type: str
+      sample: Canon
     is_canon: {description: Whether the device is a Canon device., type: bool}
-    is_printer: {description: Whether the device is a printer (Printer MIB or hrDevicePrinter)., type: bool}
-    model: {description: "Canon product name (1602.1.1.1.1), else hrDeviceDescr, else sysDescr.",
-            type: str, sample: iR-ADV C5535}
-    serial: {description: "Canon serial OIDs, else prtGeneralSerialNumber.", type: str, sample: 2XA01234}
-    firmware: {description: Controller firmware version (Canon devices only)., type: str, sample: "16.12"}
-    mac: {description: MAC address of the first interface., type: str, sample: "88:87:17:00:7F:72"}
+    is_printer:
+      description: "Whether the device is a printer: any Printer-MIB table (prtGeneral, prtMarker,
+        prtMarkerSupplies, prtInput) or hrDeviceType printer, or a Canon sysObjectID under 1602.4 with a Canon
+        printer sysDescr."
+      type: bool
+    printer_evidence:
+      description: "What made it a printer: V(printer_mib), V(hr_device_type) or V(canon_sys_object_id)."
+      type: str
+    unread:
+      description: What could not be read (a Canon printer without the Printer-MIB), also given as a warning.
+      type: list
+      elements: str
+    model:
+      description: "Canon product name (1602.1.1.1.1), else hrDeviceDescr, else prtGeneralPrinterName, else
+        sysDescr; trimmed of firmware tails (V(Xerox AltaLink C8045; SS 100.002...) is V(Xerox AltaLink C8045))."
+      type: str
+      sample: iR-ADV C5535
+    serial:
+      description: "Canon serial OIDs, else prtGeneralSerialNumber, else the maker's own serial object (Brother,
+        Kyocera, Ricoh)."
+      type: str
+      sample: 2XA01234
+    firmware:
+      description: "Controller firmware (Canon 1602.1.1.1.4), else the maker's firmware object, else the version
+        in the sysDescr tail."
+      type: str
+      sample: "16.12"
+    mac:
+      description: MAC of the first interface whose ifPhysAddress is six bytes, not all zero.
+      type: str
+      sample: "88:87:17:00:7F:72"
     sys_name: {description: sysName (the device name)., type: str}
     location: {description: sysLocation., type: str}
     contact: {description: sysContact., type: str}
@@ -233,6 +263,9 @@ def main():
         result = gather(module.params)
         for text in result.pop("cut_short", []):
             module.warn(text)
+        for what in result["identity"].get("unread") or []:
+            module.warn("%s could not be read: the device is identified as a Canon printer by its sysObjectID "
+                        "and sysDescr only" % what)
         module.exit_json(changed=False, **result)
 
 

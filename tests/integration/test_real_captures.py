@@ -105,6 +105,9 @@ def test_canon_device_info_identity_of_each_capture(sim, net, suffix):
     expected = CAPTURED[suffix][1]
     assert {k: ident[k] for k in expected} == expected
     assert ident["is_printer"] is True
+    if suffix == "1.2":       # Canon sysObjectID + printer sysDescr, no Printer-MIB: says what it could not read
+        assert ident["printer_evidence"] == "canon_sys_object_id"
+        assert ident["unread"] and "Printer-MIB" in ident["unread"][0]     # also given as a warning
 
 
 def test_discovery_puts_each_capture_in_the_right_group(sim, net, tmp_path):
