@@ -138,6 +138,7 @@ def manifest(devices: List[SimDevice], snmp_port: int, control_url: Optional[str
             "snmp_port": snmp_port,
             "http_ports": d.extensions.get("http_ports", caps.get("http_ports", [])),
             "remote_ui": d.extensions.get("remote_ui_manifest"),
+            "sms": d.extensions.get("sms_manifest"),
             "profile": p["id"],
             "vendor": p.get("vendor"),
             "model": p.get("model"),

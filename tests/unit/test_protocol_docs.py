@@ -40,3 +40,10 @@ def test_simulator_defined_oid_is_documented_and_outside_canon_arc():
     oid = protocol_table.RESTRICT_ADDRESS_BOOK_RECEIVE_OID
     assert oid in text
     assert not oid.startswith(oids.CANON_ENTERPRISE + ".")
+
+
+def test_every_sms_endpoint_is_documented_with_its_origin():
+    rows = _doc_rows("MEAP SMS (Service Management Service)")
+    table = {(e.method, e.path): ORIGIN_WORDS[e.source] for e in protocol_table.SMS_ENDPOINTS.values()}
+    table[(protocol_table.SMS_ROOT.method, protocol_table.SMS_ROOT.path)] = "public"
+    assert rows == table

@@ -276,3 +276,143 @@ SETTINGS_ITEMS: Mapping[str, SettingsItem] = {
 # Categories that hold destinations: Canon advises distributing them together (EMC guide).
 SETTINGS_DESTINATION_CATEGORIES: Tuple[str, ...] = ("box", "favorite", "address_book", "forwarding", "home",
                                                     "iw_function_flow")
+
+# --- MEAP SMS (Service Management Service) -----------------------------------------------------
+# Public (canon-meap-settings-policy-firmware-facts.md §1): the root /sms/ on the Catwalk server
+# (8443 HTTPS, 8000 HTTP on older devices), the factory password, the 8-32 character rule, the
+# single session held 5 minutes, the page names and the button/field labels below. NOT public:
+# form actions, field names, the page layout. The client therefore follows the forms a page
+# serves and finds them by these visible labels; the simulator's paths and field names
+# (SMS_ENDPOINTS) are simulator-defined and only the simulator uses them.
+SMS_ROOT = Endpoint("GET", "/sms/", PUBLIC, "SMS login page")
+SMS_PORTS: Tuple[Tuple[int, int], ...] = ((8000, 8443),)
+SMS_DEFAULT_PASSWORD = "MeapSmsLogin"
+SMS_PASSWORD_MIN, SMS_PASSWORD_MAX = 8, 32          # single-byte alphanumeric (SMS [Change Password])
+SMS_SESSION_HOLD_SECONDS = 300                     # a session left open blocks others this long
+SMS_LOGIN_PAGE_SECONDS = 300                       # an older login page refuses a correct password
+SMS_ENDPOINTS: Dict[str, Endpoint] = {
+    "login": Endpoint("POST", "/sms/login", SIMULATOR, "SMS password login (the login page's form)"),
+    "forced_change": Endpoint("POST", "/sms/firstpassword", SIMULATOR, "forced change of the default password"),
+    "app_list": Endpoint("GET", "/sms/applist", SIMULATOR, "[MEAP Application Management]"),
+    "app_action": Endpoint("POST", "/sms/appaction", SIMULATOR, "[Started] / [Stopped] / [Uninstall] of one app"),
+    "install": Endpoint("GET", "/sms/install", SIMULATOR, "[Install MEAP Application]"),
+    "install_upload": Endpoint("POST", "/sms/installupload", SIMULATOR, "[Application File Path] + [License File Path]"),
+    "confirm": Endpoint("POST", "/sms/confirm", SIMULATOR, "[Yes] / [No] / [I Accept] of a pending operation"),
+    "license": Endpoint("GET", "/sms/license", SIMULATOR, "License Management of one app"),
+    "license_action": Endpoint("POST", "/sms/licenseaction", SIMULATOR, "license [Install] / [Disable] / [Delete]"),
+    "license_download": Endpoint("POST", "/sms/licensedownload", SIMULATOR, "license [Download]"),
+    "system": Endpoint("GET", "/sms/system", SIMULATOR, "[System Management]"),
+    "system_info": Endpoint("GET", "/sms/systeminfo", SIMULATOR, "[System Information] (platform information)"),
+    "password_page": Endpoint("GET", "/sms/password", SIMULATOR, "[Change Password]"),
+    "password_change": Endpoint("POST", "/sms/passwordchange", SIMULATOR, "[Change Password] form"),
+    "logout": Endpoint("GET", "/sms/logout", SIMULATOR, "[Log Out]"),
+}
+# Visible labels (Canon's manuals and SMS screens; EMC's wording for the password fields).
+SMS_LABELS: Mapping[str, str] = {
+    "password": "Password", "login": "Log In", "logout": "Log Out",
+    "app_management": "MEAP Application Management", "install_page": "Install MEAP Application",
+    "system_management": "System Management", "system_info": "System Information",
+    "change_password_page": "Change Password", "license_management": "License Management",
+    "application_file": "Application File Path", "license_file": "License File Path",
+    "install": "Install", "yes": "Yes", "no": "No", "accept": "I Accept",
+    "start": "Started", "stop": "Stopped", "uninstall": "Uninstall",
+    "disable": "Disable", "download": "Download", "delete": "Delete",
+    "old_password": "Old Password", "new_password": "New Password", "confirm_password": "Confirm",
+    "change_password": "Change Password", "back_to_list": "To MEAP Application Management",
+}
+# The order the client opens pages in (the device keeps page-flow state; no Back button).
+SMS_PAGE_ORDER: Mapping[str, Tuple[str, ...]] = {
+    "login": ("login_page", "login"),
+    "install": ("app_management", "install_page", "install", "yes", "accept?", "back_to_list"),
+    "start": ("app_management", "start"),
+    "stop": ("app_management", "stop"),
+    "uninstall": ("app_management", "uninstall", "yes"),
+    "license_install": ("app_management", "license_management", "install", "yes"),
+    "license_return": ("app_management", "license_management", "disable", "yes", "download", "delete", "yes"),
+    "change_password": ("system_management", "change_password_page", "change_password"),
+    "system_info": ("system_management", "system_info"),
+}
+# Columns of the application list (Canon's printouts: name, ID, version, vendor, status, license).
+SMS_APP_COLUMNS: Mapping[str, str] = {
+    "name": "Application Name", "application_id": "Application ID", "version": "Application Version",
+    "vendor": "Vendor", "status": "Status", "license_status": "License Status",
+    "license_expires": "License Expires After", "kind": "Type",
+}
+SMS_APP_STATUSES: Tuple[str, ...] = ("Installed", "Started", "Stopped", "Starting", "Stopping")
+SMS_LICENSE_STATUSES: Tuple[str, ...] = ("Installed", "Not Installed", "Over Limit", "Invalid", "Unnecessary",
+                                         "Expired", "Disabled")
+SMS_APP_KINDS: Tuple[str, ...] = ("Application", "Login Application", "System Option")
+# [System Information] rows (row labels simulator-defined, the MEAP Spec value is Canon's).
+SMS_SYSTEM_KEYS: Mapping[str, str] = {
+    "serial": "Serial Number", "platform": "Application Platform", "meap_spec_versions": "MEAP Spec Version",
+    "device_specification_ids": "Device Specification IDs", "storage_free_kb": "Free Storage (KB)",
+    "app_count": "Installed Applications", "app_limit": "Maximum Applications",
+}
+# Sentences SMS pages show -> error class (simulator renders exactly these; matched lower-case).
+SMS_MARKERS: Tuple[Tuple[str, str], ...] = (
+    ("remote use of the default password is not allowed", "sms_default_password_refused"),
+    ("change the default password", "sms_password_change_required"),
+    ("another user is logged in", "sms_session_busy"),
+    ("the login page has expired", "sms_login_page_stale"),
+    ("login failed", "sms_auth_failed"),
+    ("the session has expired", "sms_session_expired"),
+    ("do not use the back button", "sms_page_flow"),
+    ("cannot be installed to devices that support addon applications", "meap_platform_unsupported"),
+    ("the maximum number of applications is installed", "meap_app_limit"),
+    ("there is not enough free space", "meap_disk_full"),
+    ("this application is not supported by this device", "meap_app_not_supported"),
+    ("the application file is incorrect", "meap_bad_package"),
+    ("this license file has already been used", "meap_license_used"),
+    ("the serial number of the license does not match", "meap_license_wrong_serial"),
+    ("the license has expired", "meap_license_expired"),
+    ("the license file is invalid", "meap_license_invalid"),
+    ("a license cannot be installed on its own", "meap_license_only"),
+    ("a login application cannot be stopped", "meap_login_app_stop_refused"),
+    ("system options cannot be uninstalled", "meap_system_option"),
+    ("stop the application before", "meap_app_running"),
+    ("delete the license before uninstalling", "meap_license_not_deleted"),
+    ("the installation was cancelled", "meap_install_cancelled"),
+    ("not enough resources to start", "meap_resources"),
+    ("the license is not valid", "meap_license_invalid"),
+    ("the password must be", "sms_password_rule"),
+    ("the old password is incorrect", "sms_auth_failed"),
+    ("the device is busy", "device_busy"),
+    ("the device is starting up", "device_starting"),
+)
+SMS_RESTART_BANNER = "Restart the device to apply the changes."
+SMS_DONE_TEXTS: Mapping[str, str] = {
+    "installed": "The application was installed.", "updated": "The application was updated.",
+    "uninstalled": "The application was uninstalled.", "started": "The application was started.",
+    "stopped": "The application was stopped.", "license_installed": "The license was installed.",
+    "license_disabled": "The license was disabled.", "license_deleted": "The license was deleted.",
+    "password_changed": "The password was changed.", "logged_out": "You have logged out.",
+}
+SMS_TEXTS: Mapping[str, str] = {
+    "default_refused": "Remote use of the default password is not allowed.",
+    "forced_change": "Change the default password before you continue.",
+    "busy_session": "Another user is logged in. The session is released 5 minutes after it was last used.",
+    "stale_login": "The login page has expired. Load the login page again.",
+    "login_failed": "Login failed. Check the password.",
+    "expired": "The session has expired. Log in again.",
+    "page_flow": "This operation cannot be performed from this page. Do not use the Back button.",
+    "addon": "MEAP applications cannot be installed to devices that support AddOn applications.",
+    "app_limit": "The maximum number of applications is installed.",
+    "disk_full": "There is not enough free space on the device.",
+    "not_supported": "This application is not supported by this device.",
+    "bad_package": "The application file is incorrect.",
+    "license_used": "This license file has already been used.",
+    "wrong_serial": "The serial number of the license does not match this device.",
+    "license_expired": "The license has expired.",
+    "license_invalid": "The license file is invalid.",
+    "license_only": "A license cannot be installed on its own. Use License Management.",
+    "login_stop": "A login application cannot be stopped. Start another login application instead.",
+    "system_option": "System options cannot be uninstalled.",
+    "stop_first": "Stop the application before updating it or changing its license.",
+    "license_first": "Delete the license before uninstalling the application.",
+    "cancelled": "The installation was cancelled because the device started shutting down.",
+    "resources": "Not enough resources to start the application.",
+    "license_not_valid": "The license is not valid. The application cannot be started.",
+    "password_rule": "The password must be 8 to 32 single-byte alphanumeric characters.",
+    "old_password": "The old password is incorrect.",
+    "busy": "The device is busy. Try again later.",
+}
