@@ -56,7 +56,7 @@ INFO = """
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--devices", type=int, default=200)
     parser.add_argument("--forks", type=int, default=10)
     parser.add_argument("--network", default="127.158.0.0/24")
@@ -105,8 +105,8 @@ def main() -> None:
             drift += data["differences"]
         print("devices: %d, forks: %d, golden export: %.2f s" % (len(addresses), args.forks, export_wall))
         for name, (wall, failed) in figures.items():
-            print("%-12s wall %7.2f s  per device %6.3f s  hosts failed %d" % (name, wall, wall / len(addresses),
-                                                                                 failed))
+            per_device = wall / len(addresses)
+            print("%-12s wall %7.2f s  per device %6.3f s  hosts failed %d" % (name, wall, per_device, failed))
         print("audit: devices with drift items %d (expected 0: same model, factory values)" % drift)
         phases = sorted({k for t in timings for k in t})
         print("audit module phases, median s per device: " + ", ".join(
