@@ -35,7 +35,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, ".ansible-collections"))
 
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
+from tests.module_args_compat import patch_module_args  # noqa: E402
 
 from ansible_collections.printfleet.canon.plugins.modules import canon_addressbook  # noqa: E402
 from tests.integration.simfleet import SimulatedFleet, ansible_env, bin_path  # noqa: E402

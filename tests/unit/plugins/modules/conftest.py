@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+from tests.module_args_compat import patch_module_args
 
 
 class ModuleExit(Exception):

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import yaml
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+from tests.module_args_compat import patch_module_args
 from openpyxl import load_workbook
 
 from ansible_collections.printfleet.canon.plugins.module_utils.counters.store import CounterStore
