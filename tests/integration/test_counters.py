@@ -15,8 +15,8 @@ from tests.integration.simfleet import (ROOT, SimulatedFleet, ansible_env, ansib
 from tests.notifysinks import SmtpSink
 
 MODULE = "printfleet.canon.canon_counters"
-IRADV_ALL = {101, 102, 103, 104, 105, 106, 108, 109, 112, 113, 114, 122, 123, 124, 125, 201, 227, 228, 229, 230, 301,
-             319, 320, 321, 322, 501, 503, 504, 507, 508}
+IRADV_ALL = {101, 102, 103, 104, 105, 106, 108, 109, 112, 113, 114, 122, 123, 124, 125, 201, 202, 203, 204, 221, 222,
+             227, 228, 229, 230, 301, 302, 303, 304, 313, 319, 320, 321, 322, 501, 503, 504, 507, 508}   # 39, as real
 PROFILE_TABLES = {
     # profile -> (display ids, all ids, ids of name/value rows), from simulator/profiles/*.yaml; iR-ADV devices
     # repeat every all-table counter in the name/value table; MF/LBP name/value rows are numbered only by a

@@ -159,7 +159,7 @@ def test_ir_adv_profiles_publish_three_tables_and_mf_only_the_name_value_table()
         device = SimDevice("127.140.9.1", profiles[pid], seed=5)
         walked, display, all_rows, named = _tables(device)
         all_ids = sorted(i for (c, i) in all_rows if c == 4)
-        assert len(all_ids) >= 30 and {229, 230, 321, 322} <= set(all_ids)
+        assert len(all_ids) == 39 and {229, 230, 321, 322} <= set(all_ids)
         assert {i for (c, i) in display if c == 4} < set(all_ids)
         # every counter again in the name/value table, by position, names only
         assert [named[(2, p)] for p in range(1, len(all_ids) + 1)] == [all_rows[(3, i)] for i in all_ids]

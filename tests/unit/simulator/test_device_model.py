@@ -53,7 +53,7 @@ def test_one_a3_colour_page_moves_the_documented_counters():
     model.output(1, size="A3", color=True)
     after = model.values()
     delta = {k: after[k] - before[k] for k in after if after[k] != before[k]}
-    assert delta == {101: 1, 102: 2, 103: 1, 105: 1, 106: 2, 122: 1, 124: 2, 125: 1, 301: 1, 321: 1}
+    assert delta == {101: 1, 102: 2, 103: 1, 105: 1, 106: 2, 122: 1, 124: 2, 125: 1, 301: 1, 302: 2, 303: 1, 321: 1}
 
 
 def test_model_refuses_what_it_cannot_print():
@@ -222,7 +222,8 @@ def test_control_api_round_trip():
     res = asyncio.run(scenario())
     assert res[0] == (200, {"devices": 2, "ready": True})
     assert res[1][0] == 200 and res[1][1]["changed"] == {"101": 3, "102": 6, "103": 3, "105": 3, "106": 6,
-                                                         "122": 3, "124": 6, "125": 3, "301": 3, "321": 3}
+                                                         "122": 3, "124": 6, "125": 3, "301": 3, "302": 6, "303": 3,
+                                                        "321": 3}
     assert res[2][0] == 201 and res[2][1]["code"] == 1104
     assert res[3][1]["alerts"][0]["kind"] == "toner_low"
     assert res[4] == (200, {"cleared": 1})
