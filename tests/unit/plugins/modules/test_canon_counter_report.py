@@ -67,7 +67,7 @@ def test_second_run_with_the_same_data_is_unchanged(capsys, store_path, tmp_path
     assert os.stat(path).st_mtime_ns == before.st_mtime_ns
     assert run_module(capsys, _ansible_check_mode=True, **args)["changed"] is False
     wb = load_workbook(path)
-    assert wb.sheetnames == ["By device", "By counter", "Lifetime", "About"]
+    assert wb.sheetnames == ["Summary", "By device", "By counter", "Lifetime", "About"]   # opens on the summary
     assert {row[0].value for row in wb["By counter"].iter_rows(min_row=2, max_col=1)} == {101}
 
 
