@@ -14,40 +14,40 @@ from tests.integration.simfleet import ROOT, SimulatedFleet, ansible_env, ansibl
 
 CAPTURED = {
     # address suffix -> (capture file, expected identity)
-    "1.1": ("canon-lbp6670.snmprec", {"vendor": "Canon", "model": "LBP6670", "serial": "MKRA012345",
+    "7.1": ("canon-lbp6670.snmprec", {"vendor": "Canon", "model": "LBP6670", "serial": "MKRA012345",
                                       "firmware": "R7.21", "mac": "88:87:17:00:00:00"}),
-    "1.2": ("canon-ir-adv-c5235.snmprec", {"vendor": "Canon", "model": "iR-ADV C5235", "serial": None,
+    "7.2": ("canon-ir-adv-c5235.snmprec", {"vendor": "Canon", "model": "iR-ADV C5235", "serial": None,
                                            "firmware": None, "mac": None}),
-    "1.3": ("canon-mf642c.walk", {"vendor": "Canon", "model": "MF642C/643C/644C", "serial": None, "mac": None}),
-    "1.4": ("sharp-mx-3570n.snmprec", {"vendor": "Sharp", "model": "SHARP MX-3570N", "serial": "6509415X00",
+    "7.3": ("canon-mf642c.walk", {"vendor": "Canon", "model": "MF642C/643C/644C", "serial": None, "mac": None}),
+    "7.4": ("sharp-mx-3570n.snmprec", {"vendor": "Sharp", "model": "SHARP MX-3570N", "serial": "6509415X00",
                                        "firmware": None, "mac": "24:31:84:C8:46:6A"}),
-    "1.5": ("xerox-altalink-c8045.snmprec", {"vendor": "Xerox", "model": "Xerox AltaLink C8045", "serial": None,
+    "7.5": ("xerox-altalink-c8045.snmprec", {"vendor": "Xerox", "model": "Xerox AltaLink C8045", "serial": None,
                                              "firmware": "100.002.057.09608", "mac": None}),
-    "1.6": ("brother-mfc-l2710dw.snmprec", {"vendor": "Brother", "model": "Brother MFC-L2710DW series",
+    "7.6": ("brother-mfc-l2710dw.snmprec", {"vendor": "Brother", "model": "Brother MFC-L2710DW series",
                                             "serial": "000A5J431816", "firmware": "Firmware Ver.Q",
                                             "mac": "3C:2A:F4:BF:F5:1B"}),
-    "1.7": ("epson-wf-c5790.snmprec", {"vendor": "Epson", "model": "EPSON WF-C5790BA", "serial": "X3B8022793",
+    "7.7": ("epson-wf-c5790.snmprec", {"vendor": "Epson", "model": "EPSON WF-C5790BA", "serial": "X3B8022793",
                                        "firmware": None, "mac": "9C:AE:D3:AA:D6:C5"}),
 }
 # What each capture publishes as counters: {reading key: (id, value)}; None = no counter at all.
 CAPTURE_COUNTERS = {
-    "1.1": None, "1.2": None, "1.5": None, "1.6": None, "1.7": None,
-    "1.3": {"101": (101, 9026), "201": (201, 354), "301": (301, 8672),
+    "7.1": None, "7.2": None, "7.5": None, "7.6": None, "7.7": None,
+    "7.3": {"101": (101, 9026), "201": (201, 354), "301": (301, 8672),
             "prtMarkerLifeCount": ("prtMarkerLifeCount", 9026)},
-    "1.4": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 121104)},
+    "7.4": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 121104)},
 }
 
 
 @pytest.fixture(scope="module")
 def net() -> str:
-    return "127.%d" % worker_octet(142)
+    return "127.%d" % worker_octet(142)       # third octets 7 and 8: apart from test_monitoring's 142.1.x
 
 
 @pytest.fixture(scope="module")
 def sim(net):
     devices = [{"address": "%s.%s" % (net, suffix), "capture": name} for suffix, (name, _) in CAPTURED.items()]
-    devices += [{"address": net + ".2.1", "profile": "ir-adv-c5535-iii"},
-                {"address": net + ".2.2", "profile": "ir-adv-dx-c5840"}]
+    devices += [{"address": net + ".8.1", "profile": "ir-adv-c5535-iii"},
+                {"address": net + ".8.2", "profile": "ir-adv-dx-c5840"}]
     fleet = SimulatedFleet({"seed": 7, "devices": devices}, extra_args=["--no-http"])
     yield fleet
     fleet.stop()
@@ -55,7 +55,7 @@ def sim(net):
 
 def test_canon_counters_one_reading_per_counter_equal_to_the_capture(sim, net):
     targets = [{"host": "%s.%s" % (net, s), "name": s} for s in CAPTURED] + \
-              [{"host": net + ".2.1", "name": "c5535"}, {"host": net + ".2.2", "name": "c5840"}]
+              [{"host": net + ".8.1", "name": "c5535"}, {"host": net + ".8.2", "name": "c5840"}]
     result = ansible_module("printfleet.canon.canon_counters",
                             {"targets": targets, "snmp_port": sim.port, "timeout": 2, "retries": 1})
     assert result["_rc"] == 0, result["_stdout"]
@@ -68,10 +68,10 @@ def test_canon_counters_one_reading_per_counter_equal_to_the_capture(sim, net):
         assert got["failed"] is False, got
         assert {c["key"]: (c["id"], c["value"]) for c in got["counters"]} == expected, suffix
         assert got["warnings"] == []
-    mf = {c["key"]: c for c in by_name["1.3"]["counters"]}
+    mf = {c["key"]: c for c in by_name["7.3"]["counters"]}
     assert mf["101"]["id_source"] == "catalog" and mf["prtMarkerLifeCount"]["id_source"] == "standard"
     # iR-ADV profiles: three tables, one reading per counter, every ID the device's, every value the device's
-    for name, address in (("c5535", net + ".2.1"), ("c5840", net + ".2.2")):
+    for name, address in (("c5535", net + ".8.1"), ("c5840", net + ".8.2")):
         got = by_name[name]
         state = sim.state(address)
         canon = [c for c in got["counters"] if c["id"] != "prtMarkerLifeCount"]
@@ -85,7 +85,7 @@ def test_canon_counters_one_reading_per_counter_equal_to_the_capture(sim, net):
         assert got["warnings"] == []
     # a counter the device lacks is a warning naming it, never a value
     one = ansible_module("printfleet.canon.canon_counters",
-                         {"host": net + ".2.1", "snmp_port": sim.port, "counters": ["403", "321"]})
+                         {"host": net + ".8.1", "snmp_port": sim.port, "counters": ["403", "321"]})
     [device] = one["results"]
     assert [c["id"] for c in device["counters"]] == [321]
     assert any("403" in w for w in device["warnings"])
@@ -105,14 +105,14 @@ def test_canon_device_info_identity_of_each_capture(sim, net, suffix):
     expected = CAPTURED[suffix][1]
     assert {k: ident[k] for k in expected} == expected
     assert ident["is_printer"] is True
-    if suffix == "1.2":       # Canon sysObjectID + printer sysDescr, no Printer-MIB: says what it could not read
+    if suffix == "7.2":       # Canon sysObjectID + printer sysDescr, no Printer-MIB: says what it could not read
         assert ident["printer_evidence"] == "canon_sys_object_id"
         assert ident["unread"] and "Printer-MIB" in ident["unread"][0]     # also given as a warning
 
 
 def test_discovery_puts_each_capture_in_the_right_group(sim, net, tmp_path):
     config = {"plugin": "printfleet.canon.discovery", "include": "printers",
-              "regions": [{"name": "captures", "networks": [net + ".1.0/24", net + ".2.0/24"]}],
+              "regions": [{"name": "captures", "networks": [net + ".7.0/24", net + ".8.0/24"]}],
               "credentials": [{"name": "public", "version": "2c", "community": "public"}],
               "port": sim.port, "timeout": 1, "retries": 1, "rate": 20000}
     path = tmp_path / "real.canon.yml"
@@ -128,13 +128,13 @@ def test_discovery_puts_each_capture_in_the_right_group(sim, net, tmp_path):
     def members(group):
         return {hostvars[h]["canon_address"] for h in inv.get(group, {}).get("hosts", [])}
 
-    canon = {"%s.%s" % (net, s) for s in ("1.1", "1.2", "1.3")} | {net + ".2.1", net + ".2.2"}
-    others = {"%s.%s" % (net, s) for s in ("1.4", "1.5", "1.6", "1.7")}
+    canon = {"%s.%s" % (net, s) for s in ("7.1", "7.2", "7.3")} | {net + ".8.1", net + ".8.2"}
+    others = {"%s.%s" % (net, s) for s in ("7.4", "7.5", "7.6", "7.7")}
     assert members("canon") == canon
     assert members("other_printers") == others
     for suffix, (_, expected) in CAPTURED.items():
         host = by_address["%s.%s" % (net, suffix)]
         assert hostvars[host]["canon_vendor"] == expected["vendor"]
         assert hostvars[host]["canon_model"] == expected["model"]
-    assert members("vendor_sharp") == {net + ".1.4"} and members("vendor_xerox") == {net + ".1.5"}
-    assert members("vendor_brother") == {net + ".1.6"} and members("vendor_epson") == {net + ".1.7"}
+    assert members("vendor_sharp") == {net + ".7.4"} and members("vendor_xerox") == {net + ".7.5"}
+    assert members("vendor_brother") == {net + ".7.6"} and members("vendor_epson") == {net + ".7.7"}
