@@ -418,6 +418,23 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._cache[cache_key] = {"format": CACHE_FORMAT, "records": records}
         self._populate(records, regions)
 
+    def _vendor_identity(self, result, credential_sets):
+        """One more GET, only for devices of makers that keep their serial in their own objects (Brother,
+        Kyocera, Ricoh; device/identity.py), so serial host names and the registry work for them too."""
+        by_name = {c.name: c for c in credential_sets}
+        items = [(snmp_mod.SnmpTarget(address, self.get_option("port"), by_name[item.credential].credentials,
+                                      self.get_option("timeout"), self.get_option("retries")), item.values)
+                 for address, item in result.devices.items()
+                 if item.credential in by_name and device.vendor_identity_oids(item.values)]
+        if not items:
+            return
+
+        async def run():
+            async with snmp_mod.SnmpClient() as client:
+                await device.add_vendor_identity(client, items)
+
+        asyncio.run(run())
+
     def _remember(self, path, found, use_cache, regions):
         """Merge this sweep with the devices seen before (module_utils/discovery/registry.py): first/last
         seen, and silent devices kept for keep_missing days as no_response. Without a memory (no cache,
@@ -561,6 +578,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 concurrency=self.get_option("concurrency"), progress=lambda m: display.v("printfleet.canon.discovery: " + m)))
         except CanonError as exc:
             raise AnsibleParserError("printfleet.canon.discovery: %s" % exc)
+        self._vendor_identity(result, credential_sets)
         for name, counts in result.per_credential.items():
             if counts["tried"] and not counts["identified"]:
                 display.warning("printfleet.canon.discovery: credential set %s identified no device (%d addresses "

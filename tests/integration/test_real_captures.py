@@ -136,5 +136,7 @@ def test_discovery_puts_each_capture_in_the_right_group(sim, net, tmp_path):
         host = by_address["%s.%s" % (net, suffix)]
         assert hostvars[host]["canon_vendor"] == expected["vendor"]
         assert hostvars[host]["canon_model"] == expected["model"]
+        if "serial" in expected:          # Brother's serial from its own object (a second GET for that maker)
+            assert hostvars[host]["canon_serial"] == expected["serial"], suffix
     assert members("vendor_sharp") == {net + ".7.4"} and members("vendor_xerox") == {net + ".7.5"}
     assert members("vendor_brother") == {net + ".7.6"} and members("vendor_epson") == {net + ".7.7"}

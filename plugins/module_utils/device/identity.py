@@ -420,6 +420,31 @@ def input_rows(table: Dict[tuple, Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 # ----------------------------------------------------------------------------- gathering ---
 
+def vendor_identity_oids(values: Dict[str, Any]) -> List[str]:
+    """The maker's own identity objects to read when the standard ones left the serial empty (one more GET,
+    only for makers that need it: Brother, Kyocera, Ricoh)."""
+    sys_oid = values.get(oids.SYS_OBJECT_ID)
+    vendor = vendor_of(to_text(values.get(oids.SYS_DESCR)) or "", sys_oid if isinstance(sys_oid, str) else None)
+    extra = VENDOR_IDENTITY_OIDS.get(vendor or "", {})
+    if not extra or any(to_text(values.get(o)) for o in (oids.CANON_SERIAL, oids.PRT_GENERAL_SERIAL_1)):
+        return []
+    return sorted(set(extra.values()))
+
+
+async def add_vendor_identity(client: SnmpClient, items: Iterable[Any]) -> None:
+    """For discovery: ``items`` are (target, values dict); the maker's objects are added to ``values``.
+    A device that does not answer this second GET keeps what the first gave."""
+    async def one(target: SnmpTarget, values: Dict[str, Any]) -> None:
+        wanted = vendor_identity_oids(values)
+        if wanted:
+            try:
+                values.update(await client.get(target, wanted))
+            except CanonError:
+                pass
+
+    await asyncio.gather(*(one(t, v) for t, v in items))
+
+
 async def gather_identity(client: SnmpClient, target: SnmpTarget) -> Dict[str, Any]:
     """One GET of IDENTITY_OIDS, a walk of ifPhysAddress (the MAC is not always on ifIndex 1), and one
     more GET for makers that publish serial/firmware only in their own objects."""
