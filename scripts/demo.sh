@@ -105,10 +105,10 @@ settings_audit() {
     > demo/output/settings.log
   python - <<'PY'
 import csv
-rows = list(csv.DictReader(open("demo/output/settings/reports/settings-drift-summary.csv", encoding="utf-8")))
+rows = list(csv.DictReader(open("demo/output/settings/reports/settings-drift-summary.csv", encoding="utf-8-sig")))
 for r in rows:
     print("  %-14s %-10s differences=%s" % (r["host"], r["status"], r["differences"]))
-for r in csv.DictReader(open("demo/output/settings/reports/settings-drift.csv", encoding="utf-8")):
+for r in csv.DictReader(open("demo/output/settings/reports/settings-drift.csv", encoding="utf-8-sig")):
     print("  drift: %s %s device=%s golden=%s" % (r["host"], r["item"], r["device_value"], r["baseline_value"]))
 PY
 }

@@ -17,6 +17,9 @@ description:
     (one row per device and differing item, device value beside baseline value) and an C(About) sheet, and the same
     as CSV (C(<name>.csv) details, C(<name>-summary.csv) summary).
   - Hosts whose audit failed are listed with their error code; secrets are already masked by the audit.
+  - Written with the collection's report writer - text that a spreadsheet could take for a formula is neutralised,
+    CSV files are UTF-8 with a BOM, and the same drift gives byte-identical files, which are then left alone
+    (C(changed=false)).
   - Runs on the controller and never contacts a device.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -124,10 +127,10 @@ def main():
         result = {k: report[k] for k in ("devices", "drifted", "errors", "differences", "categories", "fingerprint")}
         if module.check_mode:
             module.exit_json(changed=False, **result)
-        files = drift.write_files(report, p["dest_dir"], p["name"], p["formats"], p["title"])
+        files, changed = drift.write_files(report, p["dest_dir"], p["name"], p["formats"], p["title"])
     except CanonError as exc:
         module.fail_json(**exc.to_result())
-    module.exit_json(changed=True, files=files, **result)
+    module.exit_json(changed=changed, files=files, **result)
 
 
 if __name__ == "__main__":

@@ -538,17 +538,17 @@ def test_role_audit_report_notify_once_and_enforce_in_batches(sim, net, tmp_path
         assert all("failed=0" in recap[h] for h in ("golden", "ok", "drift")), first.stdout
         assert "failed=1" in recap["gone"]                     # the device's own result says it failed
         reports = tmp_path / "baseline" / "reports"
-        rows = (reports / "settings-drift.csv").read_text().splitlines()
+        rows = (reports / "settings-drift.csv").read_text(encoding="utf-8-sig").splitlines()
         assert rows[0].startswith("host,address,model,category,item")
         assert len(rows) == 2 and rows[1].startswith("drift,%s.13," % net) and "system.time_zone" in rows[1]
         book = openpyxl.load_workbook(reports / "settings-drift.xlsx")
         assert book.sheetnames[:2] == ["Summary", "Drift"]
         summary = [[c.value for c in row] for row in book["Summary"].iter_rows()]
-        assert summary[0][:4] == ["host", "address", "model", "status"] and "drift: basic" in summary[0]
+        assert summary[0][:4] == ["Host", "Address", "Model", "Status"] and "Drift: basic" in summary[0]
         by_host = {row[0]: row for row in summary[1:]}
         assert by_host["drift"][3] == "drift" and by_host["ok"][3] == "compliant" and by_host["golden"][3] == "compliant"
-        assert by_host["TOTAL"][summary[0].index("drift: basic")] == 1
-        assert by_host["gone"][3] == "error" and "rui_" in by_host["gone"][summary[0].index("error")]
+        assert by_host["TOTAL"][summary[0].index("Drift: basic")] == 1
+        assert by_host["gone"][3] == "error" and "rui_" in by_host["gone"][summary[0].index("Error")]
         assert len(hook.bodies) == 1 and hook.bodies[0]["kind"] == "settings_drift" and str(hook.bodies[0]["drifted"]) == "1"
         second = ansible_playbook(playbook, inventory=str(inv), timeout=300, extra_vars=dict(
             base, settings_baseline_enforce=True, settings_baseline_acknowledge=["network", "department_id",

@@ -1,38 +1,33 @@
 # -*- coding: utf-8 -*-
 # Copyright: printfleet.canon contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The settings drift report: an XLSX workbook (Summary + Drift sheets) and CSV files.
+"""The settings drift report: an XLSX workbook (Summary, Drift, About) and its CSV twins, written with the
+collection's one report writer (core/report_book.py: formulas neutralised, deterministic bytes).
 
 Input: the ``canon_device_settings`` audit result of every host (``state: audited``), keyed by host.
-Summary: one row per device (compliant, differences, not comparable, error) with a count column per
-category, and a totals row per category. Drift: one row per device and differing item. Cells that
-a spreadsheet could read as formulas are neutralised as EMC does (CSV: leading TAB, XLSX: text).
+Summary: one row per device (status, differences, not comparable, error) with a count column per
+category, and a TOTAL row with the counts per category. Drift: one row per device and differing item.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.counters.report_writers import (
-    needs_neutralising, neutralise_csv)
+from ansible_collections.printfleet.canon.plugins.module_utils.core import report_book
+from ansible_collections.printfleet.canon.plugins.module_utils.core.report_book import BookColumn, Sheet
 
-try:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    OPENPYXL_IMPORT_ERROR: Optional[str] = None
-except ImportError as _exc:  # pragma: no cover - openpyxl is in requirements.txt
-    OPENPYXL_IMPORT_ERROR = str(_exc)
-
-DETAIL_COLUMNS = ("host", "address", "model", "category", "item", "device_value", "baseline_value")
-SUMMARY_COLUMNS = ("host", "address", "model", "status", "differences", "not_comparable", "error")
+DETAIL_COLUMNS = (BookColumn("host", "Host", "text", 18), BookColumn("address", "Address", "text", 16),
+                  BookColumn("model", "Model", "text", 18), BookColumn("category", "Category", "text", 16),
+                  BookColumn("item", "Item", "text", 34), BookColumn("device_value", "Device value", "text", 24),
+                  BookColumn("baseline_value", "Baseline value", "text", 24))
+SUMMARY_COLUMNS = (BookColumn("host", "Host", "text", 18), BookColumn("address", "Address", "text", 16),
+                   BookColumn("model", "Model", "text", 18), BookColumn("status", "Status", "text", 16),
+                   BookColumn("differences", "Differences", "int", 12),
+                   BookColumn("not_comparable", "Not comparable", "int", 14),
+                   BookColumn("error", "Error", "text", 40))
 
 
 def _text(value: Any) -> str:
@@ -63,12 +58,13 @@ def build(audits: Mapping[str, Mapping[str, Any]], addresses: Optional[Mapping[s
             row.update(status="drift" if diffs else "compliant", differences=len(diffs),
                        not_comparable=int(result.get("not_comparable") or 0), error="")
             for diff in diffs:
-                category = diff.get("category") or str(diff.get("item", "")).split(".", maxsplit=1)[0]
+                category = diff.get("category") or str(diff.get("item", "")).split(".")[0]
                 row["by_category"][category] = row["by_category"].get(category, 0) + 1
                 categories[category] = categories.get(category, 0) + 1
                 details.append({"host": host, "address": row["address"], "model": row["model"],
                                 "category": category, "item": diff.get("item"),
-                                "device_value": _text(diff.get("device")), "baseline_value": _text(diff.get("baseline"))})
+                                "device_value": _text(diff.get("device")),
+                                "baseline_value": _text(diff.get("baseline"))})
         summary.append(row)
     fingerprint = hashlib.sha256(json.dumps([(d["host"], d["item"], d["device_value"], d["baseline_value"])
                                              for d in details]).encode()).hexdigest()
@@ -78,81 +74,55 @@ def build(audits: Mapping[str, Mapping[str, Any]], addresses: Optional[Mapping[s
             "fingerprint": fingerprint}
 
 
-def write_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([neutralise_csv(_text(row.get(c))) for c in columns])
-    return out.getvalue().encode("utf-8")
-
-
-def summary_rows(report: Mapping[str, Any]) -> Tuple[List[str], List[Dict[str, Any]]]:
+def summary_sheet(report: Mapping[str, Any]) -> Tuple[List[BookColumn], List[Dict[str, Any]]]:
+    """Columns and rows of the Summary sheet: per device, a count column per category, a TOTAL row."""
     cats = list(report["categories"])
-    columns = list(SUMMARY_COLUMNS) + ["drift: %s" % c for c in cats]
-    rows = []
+    columns = list(SUMMARY_COLUMNS) + [BookColumn("drift_" + c, "Drift: %s" % c, "int", 12) for c in cats]
+    rows: List[Dict[str, Any]] = []
     for row in report["summary"]:
-        flat = {k: row.get(k) for k in SUMMARY_COLUMNS}
-        flat.update({"drift: %s" % c: row["by_category"].get(c, 0) for c in cats})
+        flat = {c.key: row.get(c.key) for c in SUMMARY_COLUMNS}
+        flat.update({"drift_" + c: row["by_category"].get(c, 0) for c in cats})
         rows.append(flat)
-    total = {"host": "TOTAL", "status": "%d of %d drifted" % (report["drifted"], report["devices"]),
-             "differences": report["differences"]}
-    total.update({"drift: %s" % c: n for c, n in report["categories"].items()})
+    total: Dict[str, Any] = {"host": "TOTAL", "status": "%d of %d drifted" % (report["drifted"], report["devices"]),
+                             "differences": report["differences"]}
+    total.update({"drift_" + c: n for c, n in report["categories"].items()})
     rows.append(total)
     return columns, rows
 
 
-def write_xlsx(report: Mapping[str, Any], title: str) -> bytes:
-    if OPENPYXL_IMPORT_ERROR is not None:
-        raise CanonError("missing_dependency", "XLSX reports need the openpyxl package: %s" % OPENPYXL_IMPORT_ERROR)
-    wb = Workbook(write_only=True)
-    columns, rows = summary_rows(report)
-    for name, cols, data in (("Summary", columns, rows), ("Drift", list(DETAIL_COLUMNS), report["details"])):
-        ws = wb.create_sheet(name)
-        ws.freeze_panes = "A2"
-        header = []
-        for col in cols:
-            cell = WriteOnlyCell(ws, value=col)
-            cell.font = Font(bold=True)
-            header.append(cell)
-        ws.append(header)
-        for row in data:
-            cells = []
-            for col in cols:
-                value = row.get(col)
-                if isinstance(value, str):
-                    cell = WriteOnlyCell(ws, value=value)
-                    if needs_neutralising(value):
-                        cell.data_type = "s"      # text, never a formula
-                    cells.append(cell)
-                else:
-                    cells.append(value)
-            ws.append(cells)
-    about = wb.create_sheet("About")
-    for line in (("Report", title), ("Devices", report["devices"]), ("Drifted", report["drifted"]),
-                 ("Errors", report["errors"]), ("Differing items", report["differences"])):
-        about.append(list(line))
-    raw = io.BytesIO()
-    wb.save(raw)
-    return raw.getvalue()
+def render(report: Mapping[str, Any], fmt: str, title: str) -> List[Tuple[str, bytes]]:
+    """(file suffix, bytes) of one format: xlsx -> one workbook, csv -> details and summary."""
+    columns, rows = summary_sheet(report)
+    if fmt == "xlsx":
+        sheets = [Sheet("Summary", columns, rows, emphasis=lambda r: r.get("host") == "TOTAL"),
+                  Sheet("Drift", DETAIL_COLUMNS, report["details"])]
+        about = [("Report", title), ("Devices", report["devices"]), ("Drifted", report["drifted"]),
+                 ("Errors", report["errors"]), ("Differing items", report["differences"])]
+        return [(".xlsx", report_book.write_xlsx(sheets, about, None, title="Settings drift"))]
+    return [(".csv", report_book.write_csv(DETAIL_COLUMNS, report["details"])),
+            ("-summary.csv", report_book.write_csv(columns, rows))]
 
 
 def write_files(report: Mapping[str, Any], dest_dir: str, name: str, formats: Sequence[str], title: str
-                ) -> List[str]:
+                ) -> Tuple[List[str], bool]:
+    """Write the files; (paths, changed) -- unchanged bytes are not rewritten (the writer is deterministic)."""
     os.makedirs(dest_dir, exist_ok=True)
-    files = []
-    outputs: List[Tuple[str, bytes]] = []
-    if "xlsx" in formats:
-        outputs.append((name + ".xlsx", write_xlsx(report, title)))
-    if "csv" in formats:
-        columns, rows = summary_rows(report)
-        outputs.append((name + ".csv", write_csv(report["details"], DETAIL_COLUMNS)))
-        outputs.append((name + "-summary.csv", write_csv(rows, columns)))
-    for filename, data in outputs:
-        path = os.path.join(dest_dir, filename)
-        tmp = path + ".tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-        files.append(path)
-    return files
+    files, changed = [], False
+    for fmt in ("xlsx", "csv"):
+        if fmt not in formats:
+            continue
+        for suffix, data in render(report, fmt, title):
+            path = os.path.join(dest_dir, name + suffix)
+            files.append(path)
+            try:
+                with open(path, "rb") as fh:
+                    if fh.read() == data:
+                        continue
+            except OSError:
+                pass
+            tmp = path + ".tmp"
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+            changed = True
+    return files, changed

@@ -173,11 +173,20 @@ def test_drift_report_rows_counts_and_neutralised_csv():
     built = report.build(audits, {"b": "127.155.0.2"})
     assert (built["devices"], built["drifted"], built["errors"], built["differences"]) == (3, 1, 1, 1)
     assert built["categories"] == {"basic": 1}
-    csv_text = report.write_csv(built["details"], report.DETAIL_COLUMNS).decode()
-    assert "\t=cmd()" in csv_text
-    columns, rows = report.summary_rows(built)
-    assert columns[-1] == "drift: basic" and rows[-1]["host"] == "TOTAL"
+    (suffix, details), (suffix2, summary) = report.render(built, "csv", "t")
+    assert (suffix, suffix2) == (".csv", "-summary.csv") and "\t=cmd()" in details.decode("utf-8-sig")
+    columns, rows = report.summary_sheet(built)
+    assert columns[-1].key == "drift_basic" and rows[-1]["host"] == "TOTAL" and rows[-1]["drift_basic"] == 1
     assert report.build(audits)["fingerprint"] == built["fingerprint"]
+    assert report.render(built, "xlsx", "t") == report.render(built, "xlsx", "t")      # deterministic bytes
+
+
+def test_drift_report_files_are_rewritten_only_when_the_drift_changes(tmp_path):
+    audits = {"a": {"differences": [{"item": "system.time_zone", "device": "UTC+09:00", "baseline": "UTC"}]}}
+    built = report.build(audits)
+    files, changed = report.write_files(built, str(tmp_path), "drift", ["xlsx", "csv"], "t")
+    assert changed and [f.rsplit("/", 1)[1] for f in files] == ["drift.xlsx", "drift.csv", "drift-summary.csv"]
+    assert report.write_files(built, str(tmp_path), "drift", ["xlsx", "csv"], "t")[1] is False
 
 
 def test_types_iii_and_iv_and_devices_without_settings():
