@@ -58,7 +58,7 @@ def build(audits: Mapping[str, Mapping[str, Any]], addresses: Optional[Mapping[s
             row.update(status="drift" if diffs else "compliant", differences=len(diffs),
                        not_comparable=int(result.get("not_comparable") or 0), error="")
             for diff in diffs:
-                category = diff.get("category") or str(diff.get("item", "")).split(".")[0]
+                category = diff.get("category") or str(diff.get("item", "")).split(".", maxsplit=1)[0]
                 row["by_category"][category] = row["by_category"].get(category, 0) + 1
                 categories[category] = categories.get(category, 0) + 1
                 details.append({"host": host, "address": row["address"], "model": row["model"],
