@@ -7,7 +7,7 @@
 
 Control API POST keys: ``password``, ``allow_default_password``, ``platform`` (meap|addon|none),
 ``inject`` (an SMS_TEXTS key: the next SMS write fails with that sentence, e.g. disk_full,
-cancelled, app_limit), ``busy``, ``hold_session`` (a browser left open by someone else),
+cancelled, app_limit; ``inject_on`` names the write it waits for, e.g. updates), ``busy``, ``hold_session`` (a browser left open by someone else),
 ``release_session``, ``session_hold_seconds``, ``login_page_seconds``, ``restart_seconds``,
 ``storage_kb``, ``memory_kb``, ``app_limit``, ``run_limit``, ``apps`` (seed entries),
 ``license_expires`` ({app id: date}), ``reset_counters``. GET returns the facts, every app and

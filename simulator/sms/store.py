@@ -141,6 +141,7 @@ class SmsStore:
         self.login_pages: Dict[str, float] = {}
         self.counters: Dict[str, int] = {k: 0 for k in COUNTER_KEYS}
         self.inject: Optional[str] = None
+        self.inject_on: Optional[str] = None       # a COUNTER_KEYS write (e.g. "updates"), None: the next write
         self.busy = False
         self.restart_pending = False
         self.last_error: Optional[str] = None
@@ -219,6 +220,9 @@ class SmsStore:
             if value is not None and value not in TEXTS:
                 raise ValueError("inject must be one of %s" % ", ".join(sorted(TEXTS)))
             self.inject = value
+            self.inject_on = body.get("inject_on")
+            if self.inject_on is not None and self.inject_on not in COUNTER_KEYS:
+                raise ValueError("inject_on must be one of %s" % ", ".join(COUNTER_KEYS))
         if "busy" in body:
             self.busy = bool(body["busy"])
         for key in ("session_hold_seconds", "login_page_seconds", "restart_seconds"):
@@ -298,7 +302,7 @@ class SmsStore:
     # ------------------------------------------------------------------ checks ----------------
     def _write(self, counter: str) -> None:
         """Every state change passes here: the injected error fires instead of the change."""
-        if self.inject is not None:
+        if self.inject is not None and self.inject_on in (None, counter):
             reason, self.inject = self.inject, None
             self.counters["refusals"] += 1
             raise SmsRefusal(reason)
