@@ -22,6 +22,7 @@ from ..snmp.agent import raise_nofile_limit
 from . import pages
 from .. import settings as settings_pages
 from .. import sms as sms_pages
+from .. import firmware as firmware_pages
 from .classic import ClassicUi
 from .common import FlavourUi
 from .portal import PortalUi
@@ -60,6 +61,7 @@ class DeviceUi:
         self.handler: FlavourUi = ClassicUi(self.state) if flavour == CLASSIC else PortalUi(self.state)
         self.handler = settings_pages.wrap(self.handler, self.state)   # type: ignore[assignment]  # H14 settings
         self.handler = sms_pages.wrap(self.handler, self.state)   # type: ignore[assignment]  # H13 MEAP SMS at /sms/
+        self.handler = firmware_pages.wrap(self.handler, self.state)   # type: ignore[assignment]  # H16 updater
         self.tls = tls
         self.servers: List[asyncio.AbstractServer] = []
         device.extensions["remote_ui"] = self.state
@@ -124,6 +126,7 @@ class RemoteUi:
             control.route("POST", "/remote_ui", self._control_post)
             settings_pages.install_control(control)
             sms_pages.install_control(control)
+            firmware_pages.install_control(control)
 
     @property
     def ca_cert(self) -> str:

@@ -317,6 +317,70 @@ ERROR_CODES: Dict[str, tuple] = {
         "The application is not installed (or is older) and no jar was given.",
         "Give src: the application's .jar.",
     ),
+    # --- power and firmware (H16) -----------------------------------------------------------
+    "device_timeout": (
+        "The device did not come back (SNMP, Remote UI or login application) within the wait.",
+        "Raise wait_timeout; Canon devices can take several minutes to start, longer after a firmware update.",
+    ),
+    "power_unsupported": (
+        "The device cannot be restarted or shut down this way over the network.",
+        "Restart over SNMP needs a Read/Write community or SNMPv3 user (Settings/Registration > Network > "
+        "SNMP Settings); shutdown needs the device's own page; otherwise use the power switch.",
+    ),
+    "firmware_no_updater": (
+        "The device has no Updater that accepts firmware distribution (version management only).",
+        "The Updater settings are made by the Canon dealer (EMC guide); ask the dealer to set it up.",
+    ),
+    "firmware_distribution_not_allowed": (
+        "The printer settings do not allow firmware updates from a local distribution server.",
+        "Allow firmware distribution in the device's Updater settings (made by the dealer), then run again.",
+    ),
+    "firmware_serial_not_in_package": (
+        "The device's serial number is not in the firmware package.",
+        "Get the firmware package for this device from the dealer (packages are tied to serial numbers).",
+    ),
+    "firmware_model_mismatch": ("The firmware package is for another model.", "Use the package for this model."),
+    "firmware_not_released": (
+        "The firmware package is not released.",
+        "Only released firmware can be distributed (EMC: Data Management > Firmware > Status [Released]).",
+    ),
+    "firmware_downgrade_refused": (
+        "The package is older than the installed firmware.",
+        "Set allow_downgrade: true if the older version is intended.",
+    ),
+    "firmware_version_incomparable": (
+        "The installed and the wanted version strings have different shapes and cannot be ordered.",
+        "Check the version string (the device's own format, e.g. 16.12, 0604, GFC-015-04) or set "
+        "allow_downgrade: true to install whatever the package holds.",
+    ),
+    "firmware_bad_package": (
+        "The firmware package is not a valid package (zip with printfleet-firmware.json).",
+        "Check src; the package format is simulator-defined (docs/device-protocols.md).",
+    ),
+    "firmware_download_failed": (
+        "The device could not download the firmware package (a distribution server error occurred).",
+        "Check that the device can reach serve_from (firewall, proxy: Preferences > Network > TCP/IP "
+        "Settings > Proxy Settings) and that the address is one of the controller's.",
+    ),
+    "firmware_update_failed": ("The device reported that the firmware update failed.", None),
+    "firmware_verify_failed": (
+        "After the update the device does not report the wanted firmware version.",
+        "Read the version again later (canon_firmware state gathered); a lost connection can hide a "
+        "successful update, a power loss can undo one.",
+    ),
+    "firmware_clock_skew": (
+        "The device clock differs from the controller's by more than clock_tolerance.",
+        "Set the device date, time and time zone (Settings/Registration > Preferences > Timer/Energy "
+        "Settings > Current Date/Time); TLS-based updates fail with a wrong clock.",
+    ),
+    "firmware_jobs_queued": (
+        "Jobs are queued on the device and it does not wait for the end of jobs; the update would delete them.",
+        "Wait until the queue is empty, or set allow_job_loss: true.",
+    ),
+    "firmware_device_busy": (
+        "An import or export is running on the device.",
+        "Wait until it finishes, then run again.",
+    ),
     # --- counters, store, reports ----------------------------------------------------------
     "counters_unavailable": ("The device exposes no counters over SNMP.", None),
     "store_error": ("The counter history store failed.", None),

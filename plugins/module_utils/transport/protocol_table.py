@@ -416,3 +416,40 @@ SMS_TEXTS: Mapping[str, str] = {
     "old_password": "The old password is incorrect.",
     "busy": "The device is busy. Try again later.",
 }
+
+# --- firmware updater and power (simulator-defined; H16) -----------------------------------------
+# Canon's Updater talks to EMC / CDS over a protocol that is not public (SOAP, set up by the dealer).
+# These three pages are OURS: the simulator serves them and canon_firmware / canon_power use them,
+# so against a real device they are a rehearsal until someone confirms a real path. The firmware
+# version itself is read over SNMP (canPdInfoProductVersion, public).
+UPDATER_ENDPOINTS: Dict[str, Endpoint] = {
+    "firmware_info": Endpoint("GET", "/updater/status.json", SIMULATOR,
+                              "updater facts: version, components, updater, clock, jobs, last update (JSON)"),
+    "firmware_update": Endpoint("POST", "/updater/update.cgi", SIMULATOR,
+                                "tell the device to pull a firmware package from a URL (JSON answer)"),
+    "power_control": Endpoint("POST", "/updater/power.cgi", SIMULATOR, "restart or shut down (JSON answer)"),
+}
+CLASSIC_ENDPOINTS.update(UPDATER_ENDPOINTS)
+PORTAL_ENDPOINTS.update(UPDATER_ENDPOINTS)
+FIRMWARE_URL_FIELD = "URL"                # firmware_update: where the device downloads the package
+FIRMWARE_SHA256_FIELD = "SHA256"          # firmware_update: the package digest the device checks
+FIRMWARE_VERSION_FIELD = "VERSION"        # firmware_update: the version the package carries
+POWER_ACTION_FIELD = "ACTION"             # power_control: restart | shutdown
+POWER_ACTIONS: Tuple[str, ...] = ("restart", "shutdown")
+# firmware_info "update.error" / firmware_update "error" values -> what the device says (EMC guide wording)
+FIRMWARE_TEXTS: Mapping[str, str] = {
+    "no_updater": "This device has no Updater for firmware distribution (version management only).",
+    "distribution_not_allowed": "The printer settings are configured so that firmware updates using Local CDS "
+                                "are not allowed.",
+    "serial_not_in_package": "The serial number of the target printer is not included in the firmware.",
+    "model_mismatch": "The firmware is not for this model.",
+    "not_released": "The firmware is not released.",
+    "download_failed": "A distribution server error occurred.",
+    "bad_package": "The specified file is incorrect.",
+    "power_loss": "The device lost power during the update.",
+    "busy": "The device is busy. Try again later.",
+}
+# Simulator-defined package format (zip): FIRMWARE_MANIFEST at the top, JSON with these keys.
+FIRMWARE_MANIFEST = "printfleet-firmware.json"
+FIRMWARE_PACKAGE_FORMAT = "printfleet-sim-firmware/1"
+FIRMWARE_MANIFEST_KEYS: Tuple[str, ...] = ("format", "model", "version", "serials", "released", "components")
