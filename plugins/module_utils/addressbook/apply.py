@@ -19,10 +19,10 @@ from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.offli
     file_error, render_files, store)
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.plan import entry_label
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.spec import (
-    DEFAULT_BACKUP_DIR, FILE_EXTENSIONS, RESTART_POLL_SECONDS, RESTART_TRANSIENT, RESTRICT_OFF,
-    SNMP_POWER_CYCLE_RESET)
+    DEFAULT_BACKUP_DIR, FILE_EXTENSIONS, RESTART_POLL_SECONDS, RESTART_TRANSIENT, RESTRICT_OFF)
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.transport import oids, protocol_table, snmp
+from ansible_collections.printfleet.canon.plugins.module_utils.power import restart as power
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table, snmp
 
 
 def verify_written(client: Any, plan: Any) -> None:
@@ -89,34 +89,21 @@ def write_backup(params: Dict[str, Any], client: Any, session: Any, plan: Any, b
 
 
 def lift_restriction_and_restart(target: Any) -> float:
-    """Turn the receive restriction off over SNMP and restart the device; returns the reset time."""
-    async def lift_and_reset(client):
-        await client.set(target, [(protocol_table.RESTRICT_ADDRESS_BOOK_RECEIVE_OID, snmp.integer(RESTRICT_OFF))])
-        await client.set(target, [(oids.PRT_GENERAL_RESET_1, snmp.integer(SNMP_POWER_CYCLE_RESET))])
-
-    snmp.run(lift_and_reset)
-    return time.monotonic()
+    """Turn the receive restriction off over SNMP and restart (power/restart.py); returns the reset time."""
+    return power.send_reset(target, extra_sets=[
+        [(protocol_table.RESTRICT_ADDRESS_BOOK_RECEIVE_OID, snmp.integer(RESTRICT_OFF))]])
 
 
 def wait_for_boot(target: Any, reset_at: float, deadline: float, timeout_option: int) -> None:
     """Until sysUpTime says the device booted after the reset (it goes down, then answers anew)."""
-    poll = snmp.SnmpTarget(host=target.host, port=target.port, credentials=target.credentials,
-                           timeout=min(1.0, target.timeout), retries=0)
-
-    async def uptime(client):
-        return (await client.get(poll, [oids.SYS_UPTIME]))[oids.SYS_UPTIME]
-
-    while time.monotonic() < deadline:
-        try:
-            ticks = snmp.run(uptime)
-        except CanonError:
-            ticks = None
-        if isinstance(ticks, int) and ticks / 100.0 < time.monotonic() - reset_at:
-            return
-        time.sleep(RESTART_POLL_SECONDS)
-    raise CanonError("rui_unreachable", "The device did not come back within restart_timeout (%d s) "
-                     "after the restart." % timeout_option,
-                     hint="Raise restart_timeout; Canon devices can take several minutes to start.")
+    try:
+        power.wait_until_back(target, reset_at, deadline, ("snmp",))
+    except CanonError as exc:
+        if exc.error_code != "device_timeout":
+            raise
+        raise CanonError("rui_unreachable", "The device did not come back within restart_timeout (%d s) "
+                         "after the restart." % timeout_option,
+                         hint="Raise restart_timeout; Canon devices can take several minutes to start.") from None
 
 
 def reconnect_after_restart(open_session: Callable[[contextlib.ExitStack], Any], stack: contextlib.ExitStack,
