@@ -79,3 +79,49 @@ def test_return_counters_false_is_honoured_for_one_device(run_module, monkeypatc
     assert not result.get("failed"), result
     assert "counters" not in result and result["counters_read"] == 1
     assert "counters" not in result["results"][0]
+
+
+def test_a_writer_waits_for_the_sqlite_lock_instead_of_dropping_the_capture(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from ansible_collections.printfleet.canon.plugins.module_utils.counters import store as store_mod
+
+    path = str(tmp_path / "locked.sqlite")
+    CounterStore(path).close()
+    monkeypatch.setattr(store_mod._SqliteBackend, "busy_timeout", 0.1)   # SQLite's own wait per attempt
+    monkeypatch.setattr(CounterStore, "lock_wait", 20.0)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")                                      # another writer holds the lock
+    release = threading.Timer(1.0, lambda: holder.execute("COMMIT"))
+    release.start()
+    started = time.monotonic()
+    try:
+        with CounterStore(path) as store:
+            outcome = store.record_captures([capture("WAITED", 5)])
+    finally:
+        release.join()
+        holder.close()
+    assert outcome["readings_new"] == 2
+    assert time.monotonic() - started >= 0.9
+
+
+def test_a_lock_held_beyond_the_wait_fails_with_a_code(tmp_path, monkeypatch):
+    import pytest
+
+    from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+    from ansible_collections.printfleet.canon.plugins.module_utils.counters import store as store_mod
+
+    path = str(tmp_path / "held.sqlite")
+    CounterStore(path).close()
+    monkeypatch.setattr(store_mod._SqliteBackend, "busy_timeout", 0.05)
+    monkeypatch.setattr(CounterStore, "lock_wait", 0.3)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with CounterStore(path) as store, pytest.raises(CanonError) as err:
+            store.record_captures([capture("HELD", 5)])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert err.value.error_code == "store_error" and "locked" in err.value.msg

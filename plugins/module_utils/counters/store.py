@@ -28,6 +28,7 @@ import contextlib
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Mapping as AbcMapping  # isinstance on typing.Mapping is slow per counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -405,6 +406,12 @@ class _Backend:
     def has_table(self, name: str) -> bool:
         raise NotImplementedError
 
+    @staticmethod
+    def is_lock_error(exc: BaseException) -> bool:
+        """A transient conflict with another writer (PostgreSQL: serialization failure, deadlock,
+        lock not available), worth trying the whole transaction again."""
+        return getattr(exc, "sqlstate", None) in ("40001", "40P01", "55P03")
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -413,6 +420,13 @@ class _SqliteBackend(_Backend):
     name = "sqlite"
     errors = (sqlite3.Error,)
     ddl_words = {"clustered": " WITHOUT ROWID"}
+    busy_timeout = 30.0     # seconds SQLite itself waits for the lock per attempt
+
+    @staticmethod
+    def is_lock_error(exc: BaseException) -> bool:
+        """Another writer holds the lock: wait and try again rather than drop the capture."""
+        text = str(exc).lower()
+        return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
     def __init__(self, path: str, create: bool) -> None:
         path = os.path.abspath(os.path.expanduser(path))
@@ -424,7 +438,7 @@ class _SqliteBackend(_Backend):
             os.makedirs(os.path.dirname(path), exist_ok=True)
         try:
             # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE / COMMIT) below.
-            self.conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+            self.conn = sqlite3.connect(path, timeout=self.busy_timeout, isolation_level=None)
             self.conn.execute("PRAGMA foreign_keys = ON")
             # 64 MiB page cache: a nightly capture touches one leaf per counter of every device.
             self.conn.execute("PRAGMA cache_size = -65536")
@@ -546,6 +560,9 @@ class CounterStore:
     history); ``migrate=False`` refuses to upgrade an older schema (check mode writes nothing).
     """
 
+    # Seconds a capture waits in all for another writer's lock before it fails (store_error).
+    lock_wait = 600.0
+
     def __init__(self, path: Optional[str] = None, dsn: Optional[str] = None, *, create: bool = True,
                  migrate: bool = True) -> None:
         if bool(path) == bool(dsn):
@@ -637,8 +654,24 @@ class CounterStore:
         (counters listed without a value).
         """
         batch = normalise_captures(captures)
-        with self._guard("recording captures"), self._backend.write_transaction():
-            return self._write_batch(batch)
+        # Another capture or a report holding the write lock is waited for (each attempt waits
+        # busy_timeout, then the whole transaction is tried again) up to LOCK_WAIT seconds in all:
+        # a night's readings are never dropped because a concurrent writer was slow.
+        deadline = time.monotonic() + self.lock_wait
+        pause = 0.05
+        while True:
+            try:
+                with self._backend.write_transaction():
+                    return self._write_batch(batch)
+            except CanonError:
+                raise
+            except self._backend.errors as exc:
+                if self._backend.is_lock_error(exc) and time.monotonic() < deadline:
+                    time.sleep(pause)
+                    pause = min(2.0, pause * 2)
+                    continue
+                with self._guard("recording captures"):
+                    raise
 
     def _write_batch(self, batch: _Batch) -> Dict[str, Any]:
         db = self._backend
