@@ -122,7 +122,8 @@ options:
 notes:
   - The webhook is sent directly, never through a proxy (EMC does not support webhooks through a proxy either);
     proxy environment variables are ignored.
-  - Passwords and tokens are never returned; URLs are returned without user information.
+  - Passwords and tokens are never returned; URLs are returned without user information and with secret query
+    values (C(token), C(key), C(sig), C(secret) ...) masked, and those parts are masked in the logged arguments too.
 seealso:
   - module: printfleet.canon.canon_monitor_evaluate
 author:
@@ -209,7 +210,7 @@ import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
@@ -258,15 +259,52 @@ def addresses(entries):
     return out
 
 
+# Query parameters that carry a credential in webhook URLs (Teams/Slack style ?token=, ?sig= ...).
+SECRET_QUERY_NAMES = ("token", "access_token", "api_key", "apikey", "key", "secret", "password", "passwd",
+                      "pwd", "sig", "signature", "auth", "code", "client_secret")
+
+
+def _secret_query(name):
+    name = name.lower().replace("-", "_")
+    return name in SECRET_QUERY_NAMES or name.endswith(("_token", "_key", "_secret", "_password"))
+
+
 def public_url(url):
-    """The URL without user information (never return credentials embedded in it)."""
-    parts = urlsplit(url)
-    netloc = parts.hostname or ""
+    """The URL without user information and with secret query values masked (never return or
+    print credentials embedded in it)."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "(an unparsable URL)"
     if ":" in netloc:
         netloc = "[%s]" % netloc
-    if parts.port:
-        netloc += ":%d" % parts.port
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    if port:
+        netloc += ":%d" % port
+    query = "&".join(("%s=********" % name) if _secret_query(name) and sep else item
+                     for item in parts.query.split("&") if item
+                     for name, sep, _v in [item.partition("=")])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def url_secrets(url):
+    """The credential parts of a URL (user-info password and user, secret query values), so the
+    module can add them to its no_log values: Ansible then masks them in the logged invocation
+    (-vvv, check mode) and in every message."""
+    found = []
+    try:
+        parts = urlsplit(url or "")
+    except ValueError:
+        return found
+    for value in (parts.password, parts.username if parts.password else None):
+        if value:
+            found.extend({value, unquote(value)})
+    for item in parts.query.split("&"):
+        name, sep, value = item.partition("=")
+        if sep and value and _secret_query(name):
+            found.extend({value, unquote_plus(value)})
+    return [v for v in found if len(v) >= 3]
 
 
 def tls_context(validate_certs, ca_path):
@@ -371,6 +409,8 @@ def send_webhook(payload, hook):
     except Exception as exc:  # HTTPError, URLError, SSL errors, timeouts: all mean "not delivered"
         status = getattr(exc, "code", None)
         reason = "HTTP %s" % status if status else str(getattr(exc, "reason", exc))
+        for secret in url_secrets(hook["url"]) + ([hook["token"]] if hook.get("token") else []):
+            reason = reason.replace(secret, "********")
         raise CanonError("notify_failed", "the webhook %s failed: %s" % (shown, reason))
     if not 200 <= status < 300:
         raise CanonError("notify_failed", "the webhook %s answered HTTP %s" % (shown, status))
@@ -420,6 +460,8 @@ def run_module(module):
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    # credentials inside the webhook URL are secrets too: masked in the logged arguments and results
+    module.no_log_values.update(url_secrets((module.params.get("webhook") or {}).get("url")))
     with canon_errors_fail(module, changed=False):
         run_module(module)
 
