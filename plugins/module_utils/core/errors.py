@@ -382,6 +382,11 @@ ERROR_CODES: Dict[str, tuple] = {
         "Wait until it finishes, then run again.",
     ),
     # --- counters, store, reports ----------------------------------------------------------
+    "device_list_invalid": (
+        "A device-list file (EMC export: CSV, TSV or XLSX) could not be read.",
+        "The message names the file and the line; export the list again from EMC (Devices > Export) "
+        "or save it as UTF-8 CSV.",
+    ),
     "counters_unavailable": ("The device exposes no counters over SNMP.", None),
     "store_error": ("The counter history store failed.", None),
     "store_schema_newer": (

@@ -222,10 +222,22 @@ def _read_text(path: str, delimiter: str) -> List[List[str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise CanonError("invalid_argument", "sources: %s is neither UTF-8 nor UTF-16" % path)
-    if delimiter == "," and "\t" in text.splitlines()[0] and "," not in text.splitlines()[0]:
+        raise CanonError("device_list_invalid", "sources: %s is neither UTF-8 nor UTF-16" % path)
+    lines = text.splitlines()
+    if not lines:
+        return []
+    if delimiter == "," and "\t" in lines[0] and "," not in lines[0]:
         delimiter = "\t"
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise CanonError("device_list_invalid", "sources: %s line %d holds a NUL byte (not a text device list)"
+                         % (path, line))
+    # strict: an unclosed quote is an error naming the line, not a field swallowing the rest of the file
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise CanonError("device_list_invalid", "sources: %s line %d: %s" % (path, reader.line_num or 1, exc))
 
 
 def _read_xlsx(path: str) -> List[List[Any]]:
@@ -233,9 +245,24 @@ def _read_xlsx(path: str) -> List[List[Any]]:
         import openpyxl
     except ImportError:
         raise CanonError("missing_dependency", "reading XLSX device lists needs openpyxl")
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except OSError:
+        raise
+    except Exception as exc:  # pylint: disable=broad-except  # BadZipFile, InvalidFileException, XML errors
+        raise CanonError("device_list_invalid", "sources: %s is not a readable XLSX workbook (%s: %s)"
+                         % (path, type(exc).__name__, exc))
+    try:
+        if not wb.worksheets:
+            return []
         ws = wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
+        rows = []
+        try:
+            for row in ws.iter_rows(values_only=True):
+                rows.append(list(row))
+        except Exception as exc:  # pylint: disable=broad-except  # a broken sheet XML
+            raise CanonError("device_list_invalid", "sources: %s sheet %r row %d cannot be read (%s: %s)"
+                             % (path, ws.title, len(rows) + 1, type(exc).__name__, exc))
+        return rows
     finally:
         wb.close()
