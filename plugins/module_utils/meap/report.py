@@ -1,0 +1,132 @@
+# -*- coding: utf-8 -*-
+# Copyright: printfleet.canon contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The application report: which app, version, status and license expiry on which device, like EMC's
+application list export, plus each device's outcome of a rollout. XLSX (Summary, Applications, About) and
+CSV twins, written with the collection's one report writer (core/report_book.py).
+
+Input per host (the ``meap_deployment`` role builds it): ``outcome`` (changed | unchanged | failed |
+not run), ``error_code``/``msg`` on failure, and the ``applications``/``system`` a canon_meap_app or
+canon_meap_app_info run returned. Licenses that end within ``expiring_within_days`` are flagged.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from ansible_collections.printfleet.canon.plugins.module_utils.core import report_book
+from ansible_collections.printfleet.canon.plugins.module_utils.core.report_book import BookColumn, Sheet
+
+SUMMARY_COLUMNS = (
+    BookColumn("host", "Host", "text", 18), BookColumn("address", "Address", "text", 16),
+    BookColumn("serial", "Serial", "text", 12), BookColumn("outcome", "Outcome", "text", 12),
+    BookColumn("app_version", "Version", "text", 10), BookColumn("app_status", "Status", "text", 10),
+    BookColumn("license_status", "License", "text", 12), BookColumn("license_expires", "License expires", "text", 14),
+    BookColumn("flag", "Flag", "text", 16), BookColumn("apps", "Apps", "int", 6),
+    BookColumn("error", "Error", "text", 48))
+APP_COLUMNS = (
+    BookColumn("host", "Host", "text", 18), BookColumn("serial", "Serial", "text", 12),
+    BookColumn("application_id", "Application ID", "text", 38), BookColumn("name", "Application Name", "text", 22),
+    BookColumn("version", "Version", "text", 10), BookColumn("vendor", "Vendor", "text", 16),
+    BookColumn("kind", "Type", "text", 16), BookColumn("status", "Status", "text", 10),
+    BookColumn("license_status", "License Status", "text", 14),
+    BookColumn("license_expires", "License Expires", "text", 14), BookColumn("days_left", "Days left", "int", 10),
+    BookColumn("flag", "Flag", "text", 16))
+OUTCOMES = ("changed", "unchanged", "failed", "not run")
+
+
+def _days_left(expires: Optional[str], today: datetime.date) -> Optional[int]:
+    if not expires or expires == "never":
+        return None
+    try:
+        return (datetime.date.fromisoformat(expires) - today).days
+    except ValueError:
+        return None
+
+
+def build(results: Mapping[str, Mapping[str, Any]], addresses: Optional[Mapping[str, str]] = None,
+          application_id: Optional[str] = None, expiring_within_days: int = 30,
+          today: Optional[datetime.date] = None) -> Dict[str, Any]:
+    """Rows, counts and a fingerprint of the expiring licenses (to notify each set once)."""
+    addresses = addresses or {}
+    today = today or datetime.date.today()
+    summary: List[Dict[str, Any]] = []
+    apps: List[Dict[str, Any]] = []
+    expiring: List[Dict[str, Any]] = []
+    for host in sorted(results):
+        result = results[host] or {}
+        outcome = result.get("outcome") or "not run"
+        system = result.get("system") or {}
+        row: Dict[str, Any] = {"host": host, "address": addresses.get(host, ""), "serial": system.get("serial", ""),
+                               "outcome": outcome, "apps": None, "flag": "", "error": ""}
+        if outcome == "failed":
+            row["error"] = "%s: %s" % (result.get("error_code") or "failed", result.get("msg") or "")
+        device_apps = list(result.get("applications") or [])
+        if device_apps:
+            row["apps"] = len(device_apps)
+        for app in device_apps:
+            left = _days_left(app.get("license_expires"), today)
+            flag = ("EXPIRED" if left < 0 else "EXPIRING") if left is not None and left <= expiring_within_days else ""
+            apps.append({"host": host, "serial": row["serial"], "application_id": app.get("application_id"),
+                         "name": app.get("name"), "version": app.get("version"), "vendor": app.get("vendor"),
+                         "kind": app.get("kind"), "status": app.get("status"),
+                         "license_status": app.get("license_status"), "license_expires": app.get("license_expires"),
+                         "days_left": left, "flag": flag})
+            if flag:
+                expiring.append({"host": host, "application_id": app.get("application_id"), "name": app.get("name"),
+                                 "license_expires": app.get("license_expires"), "days_left": left})
+            if application_id and app.get("application_id") == application_id:
+                row.update(app_version=app.get("version"), app_status=app.get("status"),
+                           license_status=app.get("license_status"), license_expires=app.get("license_expires"),
+                           flag=flag)
+        summary.append(row)
+    counts = {o: sum(1 for r in summary if r["outcome"] == o) for o in OUTCOMES}
+    fingerprint = hashlib.sha256(json.dumps([(e["host"], e["application_id"], e["license_expires"])
+                                             for e in expiring]).encode()).hexdigest()
+    return {"summary": summary, "applications": apps, "expiring": expiring, "counts": counts,
+            "devices": len(summary), "fingerprint": fingerprint}
+
+
+def render(report: Mapping[str, Any], fmt: str, title: str) -> List[Tuple[str, bytes]]:
+    counts = report["counts"]
+    total = {"host": "TOTAL", "outcome": ", ".join("%s %d" % (k, v) for k, v in counts.items() if v),
+             "apps": sum(r["apps"] or 0 for r in report["summary"]),
+             "flag": "%d expiring" % len(report["expiring"])}
+    rows = list(report["summary"]) + [total]
+    if fmt == "xlsx":
+        sheets = [Sheet("Summary", SUMMARY_COLUMNS, rows, emphasis=lambda r: r.get("host") == "TOTAL"),
+                  Sheet("Applications", APP_COLUMNS, report["applications"])]
+        about = [("Report", title), ("Devices", report["devices"])] + [(k.capitalize(), v) for k, v in counts.items()] \
+            + [("Licenses expiring", len(report["expiring"]))]
+        return [(".xlsx", report_book.write_xlsx(sheets, about, None, title="MEAP applications"))]
+    return [(".csv", report_book.write_csv(APP_COLUMNS, report["applications"])),
+            ("-summary.csv", report_book.write_csv(SUMMARY_COLUMNS, rows))]
+
+
+def write_files(report: Mapping[str, Any], dest_dir: str, name: str, formats: Sequence[str], title: str
+                ) -> Tuple[List[str], bool]:
+    """Write the files; unchanged bytes are not rewritten (the writer is deterministic)."""
+    os.makedirs(dest_dir, exist_ok=True)
+    files, changed = [], False
+    for fmt in ("xlsx", "csv"):
+        if fmt not in formats:
+            continue
+        for suffix, data in render(report, fmt, title):
+            path = os.path.join(dest_dir, name + suffix)
+            files.append(path)
+            try:
+                with open(path, "rb") as fh:
+                    if fh.read() == data:
+                        continue
+            except OSError:
+                pass
+            tmp = path + ".tmp"
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+            changed = True
+    return files, changed
