@@ -147,7 +147,10 @@ options:
     elements: str
     default: []
   force:
-    description: With O(state=imported), import even when every applicable item already matches.
+    description:
+      - With O(state=imported), import even when every applicable item already matches.
+      - Needed to import a file in a layout the collection cannot read (a real device's XML/DCM file); such a
+        file is checked against its manifest before sending, but not compared or verified item by item.
     type: bool
     default: false
 notes:

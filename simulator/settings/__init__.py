@@ -10,7 +10,8 @@ Control API body keys (POST): ``values`` ({item path: value}, written as the pan
 counted as item writes), ``busy`` (a BUSY_REASONS key or null), ``inject`` (``invalid_data`` |
 ``address_books`` | ``restricted``: the next export/import fails with that device sentence),
 ``display_language``, ``platform_version``, ``lock_seconds`` (how long the device stays locked
-after an export/import), ``lock`` (lock now for N seconds), ``restart_pending``.
+after an export/import), ``lock`` (lock now for N seconds, 0 ends it), ``restart_pending``, ``file_layout``
+(``vendor``: exports in a wrapping the collection cannot read, as a real device's file).
 GET returns the facts, every value, ``counters`` (exports, imports, imports_refused, item_writes,
 page_writes, restarts) and ``last_import``.
 """

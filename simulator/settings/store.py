@@ -20,6 +20,7 @@ Behaviour from the public sources (EMC guide part D, Canon manuals):
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime
 import time
@@ -30,7 +31,9 @@ from . import catalog, codec
 
 SNMP_LIMIT_KEYS = {"device.name": "sysName", "device.location": "sysLocation", "device.contact": "sysContact"}
 DEVICE_ATTRS = {"device.name": "sys_name", "device.location": "sys_location", "device.contact": "sys_contact"}
-SPEC_KEYS = ("values", "display_language", "platform_version", "lock_seconds")
+SPEC_KEYS = ("values", "display_language", "platform_version", "lock_seconds", "file_layout")
+# file_layout "vendor": exports in a wrapping the collection cannot read, as a real device's file would be
+VENDOR_MAGIC = b"CANON-VENDOR-EXPORT 1\n"
 INJECTABLE = ("invalid_data", "address_books", "restricted")
 PASSWORD_MAX = 32
 
@@ -85,6 +88,7 @@ class SettingsStore:
         self.options: Tuple[str, ...] = ("fax",) if fax else ()
         self.file_format = "xml" if self.settings_type == "I" else "dcm"
         self.lock_seconds = float(spec.get("lock_seconds", 0.0))
+        self.file_layout = str(spec.get("file_layout", "simulator"))
         self.locked_until = 0.0
         self.busy: Optional[str] = None
         self.inject: Optional[str] = None
@@ -241,7 +245,10 @@ class SettingsStore:
             blocks.append((cid, catalog.CATEGORIES[cid], rows))
         self.counters["exports"] += 1
         self._lock()
-        return codec.encode(self.file_format, header, blocks, password)
+        data = codec.encode(self.file_format, header, blocks, password)
+        if self.file_layout == "vendor":
+            data = VENDOR_MAGIC + base64.b64encode(data) + b"\n"
+        return data
 
     def _check_password(self, password: Optional[str]) -> None:
         if not password or len(password) > PASSWORD_MAX or any(not 0x20 <= ord(c) < 0x7F for c in password):
@@ -261,6 +268,11 @@ class SettingsStore:
     def import_file(self, data: bytes, password: str) -> Dict[str, Any]:
         """Apply a file; returns the per-item outcome. Raises StoreError on refusal (nothing applied)."""
         self._check_password(password)
+        if data.startswith(VENDOR_MAGIC):
+            try:
+                data = base64.b64decode(data[len(VENDOR_MAGIC):].strip(), validate=True)
+            except ValueError:
+                data = b""
         try:
             self._check_transfer()
             try:
@@ -353,11 +365,11 @@ class SettingsStore:
                 "categories": self.categories(), "security_levels": list(self.security_levels()),
                 "values": self.values(), "counters": dict(self.counters), "last_import": self.last_import,
                 "locked": self.locked(), "lock_seconds": self.lock_seconds, "busy": self.busy,
-                "inject": self.inject, "restart_pending": self.restart_pending}
+                "inject": self.inject, "restart_pending": self.restart_pending, "file_layout": self.file_layout}
 
     def update(self, body: Dict[str, Any]) -> Dict[str, Any]:
         known = ("values", "busy", "inject", "display_language", "lock_seconds", "platform_version", "lock",
-                 "restart_pending")
+                 "restart_pending", "file_layout")
         unknown = sorted(set(body).difference(known))
         if unknown:
             raise ValueError("unknown settings key(s) %s (known: %s)" % (", ".join(unknown), ", ".join(known)))
@@ -383,6 +395,10 @@ class SettingsStore:
             self.locked_until = time.monotonic() + float(body["lock"] or 0)
         if "restart_pending" in body:
             self.restart_pending = bool(body["restart_pending"])
+        if "file_layout" in body:
+            if body["file_layout"] not in ("simulator", "vendor"):
+                raise ValueError("file_layout must be simulator or vendor")
+            self.file_layout = str(body["file_layout"])
         return {"changed": changed}
 
 

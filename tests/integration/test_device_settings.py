@@ -36,6 +36,8 @@ def sim(net):
         {"address": net + ".3", "profile": "ir-adv-c5535-iii"},                        # platform 3.09
         {"address": net + ".4", "profile": "mf642c"},                                  # SNMP items
         {"address": net + ".5", "profile": "ir-adv-dx-c5840"},                         # check mode
+        {"address": net + ".6", "profile": "ir-adv-dx-c5840",                          # a layout we cannot read
+         "settings": {"file_layout": "vendor"}},
         {"address": net + ".11", "profile": "mf642c"},                                 # role: golden
         {"address": net + ".12", "profile": "mf642c"},                                 # role: compliant
         {"address": net + ".13", "profile": "mf642c", "restart_seconds": 1,            # role: drifted
@@ -48,7 +50,7 @@ def sim(net):
 
 def write_inventory(tmp_path, sim, net):
     hosts = {name: {"ansible_host": "%s.%d" % (net, i)}
-             for i, name in enumerate(["golden", "target", "old", "mf", "check"], start=1)}
+             for i, name in enumerate(["golden", "target", "old", "mf", "check", "vendor"], start=1)}
     inventory = {"all": {"vars": {
         "ansible_connection": "local",
         "control_url": sim.control_url, "out_dir": str(tmp_path), "settings_password": PASSWORD,
@@ -226,6 +228,76 @@ DRIFT_PLAYBOOK = """
       register: toolong
       ignore_errors: true
 """ + save("snmp1", "snmp2", "toolong") + """
+- name: a device whose export layout the collection cannot read
+  hosts: vendor
+  gather_facts: false
+  tasks:
+    - name: export (kept as given; manifest from the device's settings information)
+      printfleet.canon.canon_device_settings:
+        state: exported
+        categories: [basic]
+        encryption_password: "{{ settings_password }}"
+        dest: "{{ out_dir }}/vendor.bin"
+      register: vendor_export
+    - name: import without force
+      printfleet.canon.canon_device_settings:
+        state: imported
+        src: "{{ out_dir }}/vendor.bin"
+        encryption_password: "{{ settings_password }}"
+        acknowledge: [network]
+      register: vendor_noforce
+      ignore_errors: true
+    - name: import with force (backup first, not verified item by item)
+      printfleet.canon.canon_device_settings:
+        state: imported
+        src: "{{ out_dir }}/vendor.bin"
+        encryption_password: "{{ settings_password }}"
+        acknowledge: [network]
+        force: true
+        backup_dir: "{{ out_dir }}/vendor-backups"
+        wait_timeout: 60
+      register: vendor_force
+    - name: audit against an unreadable baseline
+      printfleet.canon.canon_device_settings:
+        state: audited
+        baseline: "{{ out_dir }}/vendor.bin"
+        encryption_password: "{{ settings_password }}"
+      register: vendor_audit
+      ignore_errors: true
+    - name: the same file without its manifest, and an edited copy with the manifest
+      ansible.builtin.shell: >-
+        cp {{ out_dir }}/vendor.bin {{ out_dir }}/nomanifest.bin &&
+        cp {{ out_dir }}/vendor.bin {{ out_dir }}/edited.bin && printf x >> {{ out_dir }}/edited.bin &&
+        cp {{ out_dir }}/vendor.bin.manifest.json {{ out_dir }}/edited.bin.manifest.json
+      changed_when: true
+    - name: import without a manifest
+      printfleet.canon.canon_device_settings:
+        state: imported
+        src: "{{ out_dir }}/nomanifest.bin"
+        encryption_password: "{{ settings_password }}"
+        acknowledge: [network]
+        force: true
+      register: vendor_nomanifest
+      ignore_errors: true
+    - name: import an edited file
+      printfleet.canon.canon_device_settings:
+        state: imported
+        src: "{{ out_dir }}/edited.bin"
+        encryption_password: "{{ settings_password }}"
+        acknowledge: [network]
+        force: true
+      register: vendor_edited
+      ignore_errors: true
+    - name: basic information without acknowledging the network
+      printfleet.canon.canon_device_settings:
+        state: imported
+        src: "{{ out_dir }}/vendor.bin"
+        encryption_password: "{{ settings_password }}"
+        force: true
+      register: vendor_noack
+      ignore_errors: true
+""" + save("vendor_export", "vendor_noforce", "vendor_force", "vendor_audit", "vendor_nomanifest", "vendor_edited",
+           "vendor_noack") + """
 - name: check mode and item writes
   hosts: check
   gather_facts: false
@@ -603,3 +675,22 @@ def test_security_policy_under_another_policy_password_is_refused(run, sim, net)
     assert refused["failed"] and refused["error_code"] == "settings_policy_password_mismatch"
     assert "pol-other" not in json.dumps(refused)
     assert settings_state(sim, net + ".5")["counters"]["imports_refused"] == 0     # refused before sending
+
+
+def test_files_in_a_layout_the_collection_cannot_read(run, sim, net):
+    r = run["result"]
+    export = r("vendor", "vendor_export")
+    manifest = export["manifest"]
+    assert export["changed"] is True and manifest["readable"] is False
+    assert (manifest["settings_type"], manifest["security_level"], manifest["categories"]) == ("I", 2, ["basic"])
+    assert r("vendor", "vendor_noforce")["error_code"] == "settings_not_comparable"
+    forced = r("vendor", "vendor_force")
+    assert forced["changed"] is True and forced["compared"] is False and os.path.exists(forced["backup_file"])
+    assert any("not verified" in w for w in forced["warnings"])
+    assert r("vendor", "vendor_audit")["error_code"] == "settings_not_comparable"
+    assert r("vendor", "vendor_nomanifest")["error_code"] == "settings_invalid_data"
+    edited = r("vendor", "vendor_edited")
+    assert edited["error_code"] == "settings_invalid_data" and "manifest" in edited["msg"]
+    assert r("vendor", "vendor_noack")["error_code"] == "settings_ack_required"
+    counters = settings_state(sim, net + ".6")["counters"]
+    assert counters["imports"] == 1 and counters["imports_refused"] == 0

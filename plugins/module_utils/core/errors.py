@@ -178,6 +178,11 @@ ERROR_CODES: Dict[str, tuple] = {
         "Export without the security_policy category, or set the device's policy password first (Settings/"
         "Registration > Security Settings > Security Policy Settings > Password Settings; canon_security_policy).",
     ),
+    "settings_not_comparable": (
+        "The settings file is in a layout the collection cannot read, so its items cannot be compared.",
+        "Canon's XML/DCM schemas are not public: import such files with force: true (after the backup) and audit "
+        "against declared settings instead.",
+    ),
     "settings_invalid_value": (
         "The device refused a setting value.",
         "Check the value against the choices the device shows on its settings page.",

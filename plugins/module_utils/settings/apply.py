@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import os
 import time
 from typing import Any, Dict, List, Optional, Tuple
@@ -47,8 +48,12 @@ def export_categories(session: Any, categories: List[str], password: str,
     silently left out by the device (see ``manifest['categories']``). Locks the device while it runs.
     """
     check_password(password)
-    data = SettingsClient(session).export(list(categories), password, security_level)
-    return data, formats.ExportFile(data).manifest()
+    client = SettingsClient(session)
+    data = client.export(list(categories), password, security_level)
+    parsed = formats.parse_or_none(data)
+    if parsed is not None:
+        return data, parsed.manifest()
+    return data, formats.opaque_manifest(data, client.info(), list(categories), security_level, utc_now())
 
 
 def import_export(session: Any, data: bytes, password: str, facts: Optional[Dict[str, Any]] = None,
@@ -61,10 +66,17 @@ def import_export(session: Any, data: bytes, password: str, facts: Optional[Dict
     """
     check_password(password)
     client = SettingsClient(session)
-    export = formats.ExportFile(data)
+    export = formats.parse_or_none(data)
+    if export is None:
+        raise CanonError("settings_invalid_data", "import_export needs a file the collection can read; for other "
+                         "layouts use canon_device_settings state imported with the file's manifest")
     export.unlock(password)
     splan.compatibility(export.header, export.codes(), facts or client.info())
     return client.import_file(data, password, filename)
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_password(password: Optional[str]) -> None:
@@ -175,26 +187,46 @@ class DeviceSettingsResource(ResourceModule):
         if state in ("exported", "imported", "parsed") or (state == "audited" and p.get("baseline")):
             check_password(p.get("encryption_password"))
         if state == "imported":
-            self.src = self.load_file(p["src"])
-            self.require_ack(list(self.src.codes()))
+            self.src = self.load_file(p["src"], "imported")
+            self.require_ack(list(self.src.codes()) or sspec.category_risk_paths(
+                self.src.categories, self.src.header.get("settings_type")))
             warning = splan.destination_warning(self.src.categories, self.src.header.get("settings_type"))
             if warning:
                 self.warn(warning)
         if state == "parsed":
-            self.src = self.load_file(p["src"])
+            self.src = self.load_file(p["src"], "parsed")
         if state == "audited":
             if p.get("baseline"):
-                self.baseline = self.load_file(p["baseline"])
+                self.baseline = self.load_file(p["baseline"], "audited")
             elif not self.declared:
                 raise CanonError("invalid_argument", "state audited needs baseline (an export file) or settings")
 
-    def load_file(self, path: str) -> formats.ExportFile:
-        """Read an export read-only, check it against its manifest and open it with the password."""
-        export = formats.load(path)
+    def load_file(self, path: str, purpose: str) -> Any:
+        """Read an export read-only, check it against its manifest and open it with the password.
+
+        A file in a layout the collection cannot read (a real device's) is an OpaqueFile: it can still be
+        imported, checked against its manifest, but not compared item by item.
+        """
+        data = formats.read_bytes(path)
         manifest = formats.read_manifest(path)
-        if manifest and manifest.get("sha256") and manifest["sha256"] != export.checksum():
+        if manifest and manifest.get("sha256") and manifest["sha256"] != hashlib.sha256(data).hexdigest():
             raise CanonError("settings_invalid_data", "%s does not match its manifest (sha256): the file was changed "
                              "after export; Canon warns never to edit exported files" % path)
+        export = formats.parse_or_none(data)
+        if export is None:
+            if not manifest:
+                raise CanonError("settings_invalid_data", "%s is not in a layout the collection reads and has no "
+                                 "manifest (%s) to check the device against before sending" % (
+                                     path, formats.manifest_path(path)),
+                                 hint="Export the file with canon_device_settings state exported, which writes the "
+                                 "manifest beside it.")
+            if purpose != "imported":
+                raise CanonError("settings_not_comparable", "%s is in a layout the collection cannot read (Canon's "
+                                 "XML/DCM schemas are not public): it can be imported, not %s" % (path, purpose),
+                                 hint="Audit against declared settings instead (state audited with settings).")
+            self.warn("%s is in a layout the collection cannot read: it is checked against its manifest only and "
+                      "cannot be compared item by item" % path)
+            return formats.OpaqueFile(data, manifest)
         export.unlock(self.params["encryption_password"])
         return export
 
@@ -288,14 +320,16 @@ class DeviceSettingsResource(ResourceModule):
                                  "type %s, platform version %s) exports at level %s only" % (
                                      level, conn.facts.get("settings_type"), conn.facts.get("platform_version") or "-",
                                      "/".join(str(x) for x in conn.facts.get("security_levels", [1]))))
+            categories = self.export_categories(conn)
             with self.phase("export"):
-                data = conn.client.export(self.export_categories(conn), p["encryption_password"], level)
-            self.exported = formats.ExportFile(data)
+                data = conn.client.export(categories, p["encryption_password"], level)
+            self.exported = formats.parse_or_none(data) or formats.OpaqueFile(
+                data, formats.opaque_manifest(data, conn.facts, categories, level, utc_now()))
             return self.exported.manifest()
         reference = self.src if state == "imported" else self.baseline
         if reference is None:  # an internal call-order error, not a user input
             raise RuntimeError("internal error: reference is not set")
-        if not self.export_allowed():
+        if not self.export_allowed() and reference.readable:
             paths = [x for x in reference.codes() if x in pt.SETTINGS_ITEMS or x in sspec.SNMP_ITEMS]
             self.warn("check mode with check_mode_export: false: compared only the items the settings pages show "
                       "(no export, which would lock the device)")
@@ -311,8 +345,15 @@ class DeviceSettingsResource(ResourceModule):
         with self.phase("export"):
             wanted = [c for c in categories if c in conn.facts.get("categories", [])] or list(categories)
             data = conn.client.export(wanted, self.params["encryption_password"])
-        self.current = formats.ExportFile(data)
-        return self.current.values(self.params["encryption_password"])
+        parsed = formats.parse_or_none(data)
+        if parsed is None:           # a layout the collection cannot read: kept as the backup, not compared
+            self.current = formats.OpaqueFile(data, formats.opaque_manifest(data, conn.facts, wanted, None, utc_now()))
+            if self.state == "audited":
+                raise CanonError("settings_not_comparable", "the device's export is in a layout the collection "
+                                 "cannot read, so it cannot be compared with the baseline")
+            return {}
+        self.current = parsed
+        return parsed.values(self.params["encryption_password"])
 
     # ------------------------------------------------------------------ plan -----------------
     def plan(self, before: Dict[str, Any]) -> Plan:
@@ -345,6 +386,15 @@ class DeviceSettingsResource(ResourceModule):
         # imported
         if self.src is None:  # an internal call-order error, not a user input
             raise RuntimeError("internal error: self.src is not set")
+        comparable = self.src.readable and (self.current is None or self.current.readable)
+        if not comparable:
+            self.result["compared"] = False
+            if not self.params["force"]:
+                raise CanonError("settings_not_comparable", "the file or the device's export is in a layout the "
+                                 "collection cannot read, so nothing shows whether an import would change anything",
+                                 hint="Set force: true to import it anyway (the backup export is kept first).")
+            return Plan(actions=[{"import": os.path.basename(self.params["src"]), "categories": self.src.categories,
+                                  "items_to_change": None}], after=before)
         wanted_policy = self.src_values().get(POLICY_PASSWORD)
         if wanted_policy is not None and POLICY_PASSWORD in before and before[POLICY_PASSWORD] != wanted_policy:
             raise CanonError("settings_policy_password_mismatch", "the file carries security policy settings whose "
@@ -379,7 +429,11 @@ class DeviceSettingsResource(ResourceModule):
             return Plan(actions=[{"export": dest, "categories": self.params.get("categories") or "all"}], after={})
         manifest = self.exported.manifest()
         self.result["manifest"] = manifest
-        if os.path.exists(dest):
+        if os.path.exists(dest) and not self.exported.readable:
+            if formats.read_bytes(dest) == self.exported.data:
+                self.result["unchanged"] = True
+                return Plan(actions=[], after=manifest)
+        elif os.path.exists(dest):
             try:
                 old = formats.load(dest)
                 same = (old.values(self.params["encryption_password"])
@@ -401,7 +455,7 @@ class DeviceSettingsResource(ResourceModule):
             return None
         directory = self.params.get("backup_dir") or os.path.join(os.path.dirname(os.path.abspath(
             self.params["src"])), "backups")
-        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = utc_now().replace("-", "").replace(":", "")
         name = "%s-%s.%s" % (self.params["host"], stamp, self.current.format)
         path = os.path.join(directory, name)
         manifest = self.current.manifest()
@@ -445,7 +499,9 @@ class DeviceSettingsResource(ResourceModule):
 
     def read_back(self, conn: Connection, plan: Plan) -> Any:
         if self.state == "exported":
-            return formats.ExportFile(open(self.params["dest"], "rb").read()).manifest()
+            if self.exported is None or formats.read_bytes(self.params["dest"]) != self.exported.data:
+                raise CanonError("verify_failed", "%s does not hold the exported bytes" % self.params["dest"])
+            return self.exported.manifest()
         if self.state == "imported":
             if self.src is None:  # an internal call-order error, not a user input
                 raise RuntimeError("internal error: self.src is not set")
@@ -458,6 +514,9 @@ class DeviceSettingsResource(ResourceModule):
         if self.state == "imported":
             if self.src is None:  # an internal call-order error, not a user input
                 raise RuntimeError("internal error: self.src is not set")
+            if not self.src.readable or self.current is None or not self.current.readable:
+                self.warn("the import was not verified item by item: the file's layout cannot be read")
+                return
             left, _skipped = self.compare_file(self.src, after)
             if left:
                 raise CanonError("verify_failed", "after the import %d item(s) still differ from the file: %s"

@@ -20,7 +20,7 @@ import hmac
 import json
 import os
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 from xml.etree import ElementTree as ET
 
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
@@ -71,6 +71,8 @@ def _split(data: bytes) -> Tuple[str, bytes, bytes]:
 
 class ExportFile:
     """A parsed export: header, protection and raw items; values decoded with ``unlock(password)``."""
+
+    readable = True
 
     def __init__(self, data: bytes) -> None:
         self.data = data
@@ -150,7 +152,7 @@ class ExportFile:
         out: Dict[str, Any] = {key: self.header.get(key) for key in MANIFEST_KEYS}
         out["security_level"] = self.security_level
         codes = self.codes()
-        out.update(format=self.format, categories=self.categories, items=len(codes),
+        out.update(format=self.format, categories=self.categories, items=len(codes), readable=True,
                    import_all_codes={code: sum(1 for c in codes.values() if c == code) for code in sorted(set(codes.values()))},
                    sha256=self.checksum(), size=len(self.data))
         return out
@@ -197,13 +199,79 @@ class ExportFile:
         return out
 
 
-def load(path: str) -> ExportFile:
+def read_bytes(path: str) -> bytes:
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            return fh.read()
     except OSError as exc:
         raise CanonError("invalid_argument", "cannot read %s: %s" % (path, exc.strerror or exc))
-    return ExportFile(data)
+
+
+def load(path: str) -> ExportFile:
+    return ExportFile(read_bytes(path))
+
+
+class OpaqueFile:
+    """An export whose layout the collection cannot read (Canon's own XML/DCM schemas are not public).
+
+    It still travels unmodified: the manifest -- written at export time from the device's settings
+    information -- is what the compatibility checks use before anything is sent. Item values are not
+    available, so nothing can be compared item by item.
+    """
+
+    readable = False
+
+    def __init__(self, data: bytes, manifest: Dict[str, Any]) -> None:
+        self.data = data
+        self._manifest = dict(manifest, readable=False, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+        self.format = str(self._manifest.get("format") or "")
+        self.header = {key: self._manifest.get(key) for key in MANIFEST_KEYS}
+        self.security_level = int(self._manifest.get("security_level") or 1)
+
+    @property
+    def categories(self) -> List[str]:
+        return list(self._manifest.get("categories") or [])
+
+    def codes(self) -> Dict[str, str]:
+        return {}
+
+    def category_of(self) -> Dict[str, str]:
+        return {}
+
+    def checksum(self) -> str:
+        return self._manifest["sha256"]
+
+    def manifest(self) -> Dict[str, Any]:
+        return dict(self._manifest)
+
+    def unlock(self, password: str) -> None:
+        """Nothing to check: the device checks the password when it imports the file."""
+
+    def values(self, password: str) -> Dict[str, Any]:
+        raise CanonError("settings_not_comparable", "the export file's layout cannot be read by the collection "
+                         "(Canon's XML/DCM schemas are not public), so its items cannot be compared")
+
+
+def opaque_manifest(data: bytes, facts: Mapping[str, Any], categories: List[str], level: Optional[int],
+                    exported_at: str) -> Dict[str, Any]:
+    """The manifest of an unreadable export, from the device's settings information at export time."""
+    levels = list(facts.get("security_levels") or [1])
+    return {"model": facts.get("model"), "series": facts.get("series"), "serial": facts.get("serial"),
+            "platform_version": facts.get("platform_version"), "settings_type": facts.get("settings_type"),
+            "display_language": facts.get("display_language"), "exported_at": exported_at,
+            "security_level": int(level or max(levels)),
+            "categories": [c for c in categories if c in (facts.get("categories") or categories)],
+            "format": "xml" if data.lstrip()[:1] == b"<" else "dcm", "items": None, "import_all_codes": {}}
+
+
+def parse_or_none(data: bytes) -> Optional[ExportFile]:
+    """The parsed export, or None when the layout is not the one the collection reads."""
+    try:
+        return ExportFile(data)
+    except CanonError as exc:
+        if exc.error_code != "settings_invalid_data":
+            raise
+        return None
 
 
 def manifest_path(path: str) -> str:

@@ -55,6 +55,21 @@ def risk_of(path: str) -> Optional[str]:
     return None
 
 
+def category_risk_paths(categories: Iterable[str], settings_type: Optional[str]) -> List[str]:
+    """Representative item paths of whole categories, for files whose items cannot be read."""
+    paths: List[str] = []
+    for category in categories:
+        if category == "basic":
+            paths.append("network.dns.primary")
+            if settings_type in ("II", "III"):          # Department ID / System Manager live in Basic Information
+                paths += ["department_id.enabled", "department_id.system_manager_pin"]
+        elif category == "department_id":
+            paths += ["department_id.enabled", "department_id.system_manager_pin"]
+        elif category == "address_book":
+            paths.append("address_book.lists")
+    return paths
+
+
 def unacknowledged(paths: Iterable[str], acknowledged: Iterable[str], address_book_managed: bool) -> Dict[str, List[str]]:
     """{risk: [paths]} of risky items not acknowledged; address books count only when managed."""
     ack = set(acknowledged or [])
