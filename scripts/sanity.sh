@@ -56,7 +56,7 @@ cleanup() {
 trap cleanup EXIT
 dest="$tree/ansible_collections/printfleet/canon"
 mkdir -p "$dest"
-tar -C "$root" --exclude='./.venv*' --exclude=./.ansible-collections --exclude=./.ansible-test-home \
+tar -C "$root" --exclude='./.venv*' --exclude=./.ansible-collections --exclude=./.ansible --exclude=./.ansible-test-home \
     --exclude=./.git --exclude='__pycache__' --exclude='*.pyc' --exclude=./tests/output --exclude='./*.tar.gz' \
     -cf - . | tar -C "$dest" -xf -
 cd "$dest"
