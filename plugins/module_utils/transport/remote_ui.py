@@ -23,41 +23,27 @@ The documentation twin of the argument spec below is ``plugins/doc_fragments/rem
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import socket
-import ssl
 import time
-import warnings
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 from urllib.parse import urljoin, urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table as pt
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import ERROR_CODES, CanonError
-
-try:
-    import requests
-    from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import InsecureRequestWarning
-    from urllib3.util.ssl_ import create_urllib3_context
-
-    REQUESTS_IMPORT_ERROR: Optional[str] = None
-except ImportError as _exc:  # pragma: no cover - requests is in requirements.txt
-    requests = None  # type: ignore[assignment]
-    HTTPAdapter = object  # type: ignore[assignment,misc]
-    InsecureRequestWarning = Warning  # type: ignore[assignment,misc]
-    REQUESTS_IMPORT_ERROR = str(_exc)
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import web_session as ws
+# Re-exported: callers and tests of this module know them by these names.
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.web_session import (  # noqa: F401
+    LEGACY_CIPHERS, MASK, REQUESTS_IMPORT_ERROR, TlsAdapter, WebSession, build_ssl_context, legacy_tls_version,
+    requests)
 
 FLAVOUR_CHOICES: Tuple[str, ...] = ("auto",) + pt.FLAVOURS
 AUTH_METHODS: Tuple[str, ...] = ("system_manager", "user")
-LEGACY_CIPHERS = "DEFAULT:@SECLEVEL=0"   # TLS 1.0 devices sign with SHA-1 / use short keys
 MAX_REDIRECTS = 5
 MAX_MESSAGE = 600                        # characters of device page text kept in an error
-MASK = "********"
 
 # GET chains that open a functional area after login; the last page carries the form token.
 # ``cache_buster`` adds CLASSIC_CACHE_BUSTER_FIELD=<epoch ms> as the classic pages expect.
@@ -344,85 +330,9 @@ def identify_flavour(page: Page) -> Optional[str]:
 # =============================================================================================
 # Transport
 # =============================================================================================
-def build_ssl_context(allow_legacy_tls: bool, verify: bool = True) -> ssl.SSLContext:
-    """TLS 1.2+ by default; TLS 1.0+ at OpenSSL security level 0 when legacy devices are allowed.
-
-    ``verify`` must match the session's ``verify=`` (urllib3 cannot switch a hostname-checking
-    context to CERT_NONE); the CA itself comes with each request.
-    """
-    cert_reqs = ssl.CERT_REQUIRED if verify else ssl.CERT_NONE
-    if not allow_legacy_tls:
-        return create_urllib3_context(ssl_minimum_version=ssl.TLSVersion.TLSv1_2, cert_reqs=cert_reqs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return create_urllib3_context(ssl_minimum_version=ssl.TLSVersion.TLSv1, ciphers=LEGACY_CIPHERS,
-                                      cert_reqs=cert_reqs)
-
-
-class TlsAdapter(HTTPAdapter):  # type: ignore[misc,valid-type]
-    """An HTTPAdapter whose pools use our SSLContext (minimum version, cipher level)."""
-
-    def __init__(self, ssl_context: ssl.SSLContext, **kwargs: Any) -> None:
-        self._ssl_context = ssl_context
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
-        pool_kwargs["ssl_context"] = self._ssl_context
-        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
-
-
-def _exception_chain(exc: BaseException) -> List[BaseException]:
-    """The exception, its causes/contexts and wrapped reasons (urllib3 nests them deeply)."""
-    seen: List[BaseException] = []
-    stack: List[Any] = [exc]
-    while stack and len(seen) < 20:
-        item = stack.pop()
-        if not isinstance(item, BaseException) or any(item is known for known in seen):
-            continue
-        seen.append(item)
-        stack.extend([item.__cause__, item.__context__, getattr(item, "reason", None)])
-        stack.extend(arg for arg in item.args if isinstance(arg, BaseException))
-    return seen
-
-
-def _is_cert_failure(chain: Sequence[BaseException]) -> bool:
-    for item in chain:
-        if isinstance(item, ssl.SSLCertVerificationError) or type(item).__name__ == "CertificateError":
-            return True
-        if "CERTIFICATE_VERIFY_FAILED" in str(item) or "doesn't match" in str(item):
-            return True
-    return False
-
-
-def legacy_tls_version(host: str, port: int, timeout: float) -> Optional[str]:
-    """The TLS version (e.g. 'TLSv1') a server accepts when offered only TLS 1.0/1.1, else None.
-
-    Called after a TLS 1.2+ handshake failed, to tell a legacy-only device from other failures.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        try:
-            context.minimum_version = ssl.TLSVersion.TLSv1
-            context.maximum_version = ssl.TLSVersion.TLSv1_1
-            context.set_ciphers(LEGACY_CIPHERS)
-        except (ValueError, ssl.SSLError):
-            return None
-    try:
-        with socket.create_connection((host, port), timeout=timeout) as raw:
-            with context.wrap_socket(raw, server_hostname=host) as tls:
-                return tls.version()
-    except (OSError, ValueError):
-        return None
-
-
-def _url_host(host: str) -> str:
-    try:
-        return "[%s]" % host if ipaddress.ip_address(host).version == 6 else host
-    except ValueError:
-        return host
+_exception_chain = ws.exception_chain
+_is_cert_failure = ws.is_cert_failure
+_url_host = ws.url_host
 
 
 def _epoch_ms() -> str:
@@ -440,39 +350,31 @@ class _TransientLoginError(Exception):
 # =============================================================================================
 # Session
 # =============================================================================================
-class RemoteUiSession:
+class RemoteUiSession(WebSession):
     """A logged-in conversation with one device's Remote UI.
 
     Use as a context manager (``with RemoteUiSession(options) as rui:``): entering logs in,
-    leaving logs out. ``get_page``/``post_form``/``post_multipart`` take endpoint names of the
-    protocol table for the session's flavour. ``request_count`` counts HTTP exchanges (tests,
-    measurements).
+    leaving logs out (``WebSession``). ``get_page``/``post_form``/``post_multipart`` take endpoint
+    names of the protocol table for the session's flavour. ``request_count`` counts HTTP
+    exchanges (tests, measurements).
     """
+
+    user_agent = "printfleet.canon remote_ui"
 
     def __init__(self, options: RemoteUiOptions, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic) -> None:
         if REQUESTS_IMPORT_ERROR is not None:
             raise CanonError("missing_dependency", "the Remote UI client needs the Python package 'requests'")
         options.validate()
-        self.options = options
-        self._sleep = sleep
-        self._clock = clock
-        self._http = requests.Session()
-        self._http.trust_env = False          # verify/proxies come from the options only
-        self._http.headers["User-Agent"] = "printfleet.canon remote_ui"
-        self._http.mount("https://", TlsAdapter(build_ssl_context(options.allow_legacy_tls, bool(options.verify))))
-        self._scheme = "https" if options.use_https else "http"
+        super().__init__(options, sleep=sleep, clock=clock)
+        self.options: RemoteUiOptions = options
         self._flavour: Optional[str] = None if options.flavour == "auto" else options.flavour
         self._port: Optional[int] = None
         self._last_page: Optional[str] = None
         self._token: Optional[str] = None
         self._area: Optional[str] = None
-        self._logged_in = False
         self._top_loaded = False
-        self._login_error: Optional[CanonError] = None
-        self._login_posts = 0
         self._relogins = 0
-        self.request_count = 0
 
     # ------------------------------------------------------------------ properties --------
     @property
@@ -490,10 +392,6 @@ class RemoteUiSession:
         return "%s://%s:%d" % (self._scheme, _url_host(self.options.host), self._port)
 
     @property
-    def logged_in(self) -> bool:
-        return self._logged_in
-
-    @property
     def token(self) -> Optional[str]:
         """The form token the next POST carries (classic ``Token`` / portal ``iToken``)."""
         return self._token
@@ -502,52 +400,6 @@ class RemoteUiSession:
     def login_posts(self) -> int:
         """How many times credentials were sent (at most 2: the login and one re-login)."""
         return self._login_posts
-
-    # ------------------------------------------------------------------ context manager ----
-    def __enter__(self) -> "RemoteUiSession":
-        try:
-            self.login()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
-        try:
-            if not (isinstance(exc, CanonError) and exc.error_code == "rui_unreachable"):
-                self.logout()       # a device that stopped answering would only make us wait again
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
-    # ------------------------------------------------------------------ errors -------------
-    def _scrub(self, text: str) -> str:
-        for secret in self.options.secrets():
-            text = text.replace(secret, MASK)
-        return text
-
-    def _error(self, code: str, msg: Optional[str] = None, hint: Optional[str] = None, **details: Any) -> CanonError:
-        """A CanonError whose text and details cannot carry a secret."""
-        clean = {key: self._scrub(value) if isinstance(value, str) else value for key, value in details.items()}
-        return CanonError(code, self._scrub(msg) if msg else None, hint, **clean)
-
-    def _tls_error(self, exc: BaseException, port: int) -> CanonError:
-        chain = _exception_chain(exc)
-        ssl_errors = [item for item in chain if isinstance(item, (ssl.SSLError, OSError))]
-        reason = str(ssl_errors[0] if ssl_errors else exc)
-        where = "%s:%d" % (self.options.host, port)
-        if _is_cert_failure(chain):
-            return self._error("rui_tls_cert", "The TLS certificate of %s could not be verified: %s" % (where, reason),
-                               host=self.options.host, port=port)
-        if not self.options.allow_legacy_tls:
-            version = legacy_tls_version(self.options.host, port, min(self.options.timeout, 10.0))
-            if version:
-                return self._error("rui_tls_legacy", "%s accepts only %s; the minimum is TLS 1.2." % (where, version),
-                                   host=self.options.host, port=port, tls_version=version)
-        return self._error("rui_unreachable", "The TLS handshake with %s failed: %s" % (where, reason),
-                           host=self.options.host, port=port, reason="tls_handshake")
 
     # ------------------------------------------------------------------ low level ----------
     def _endpoint(self, name: str) -> pt.Endpoint:
@@ -563,44 +415,6 @@ class RemoteUiSession:
         if self._flavour == pt.PORTAL:
             return pt.PORTAL_TOKEN_FIELD
         return None
-
-    def _send(self, method: str, url: str, referer: Optional[str] = None, **kwargs: Any) -> "requests.Response":
-        port = urlsplit(url).port or (443 if url.startswith("https") else 80)
-        headers = {"Referer": referer} if referer else {}
-        timeout = self.options.timeout
-        try:
-            with warnings.catch_warnings():
-                if self.options.verify is False:   # the operator chose it; do not nag on every request
-                    warnings.simplefilter("ignore", InsecureRequestWarning)
-                response = self._http.request(method, url, headers=headers, verify=self.options.verify,
-                                              timeout=(timeout, timeout), allow_redirects=False, **kwargs)
-        except requests.exceptions.SSLError as exc:
-            raise self._tls_error(exc, port) from None
-        except requests.exceptions.ConnectTimeout:
-            raise self._error("rui_unreachable", "%s:%d did not accept a connection within %gs."
-                              % (self.options.host, port, timeout), host=self.options.host, port=port,
-                              reason="timeout") from None
-        except requests.exceptions.ReadTimeout:
-            raise self._error("rui_unreachable", "%s:%d did not answer %s within %gs."
-                              % (self.options.host, port, urlsplit(url).path, timeout),
-                              host=self.options.host, port=port, reason="timeout") from None
-        except requests.exceptions.ConnectionError as exc:
-            chain = _exception_chain(exc)
-            if any(isinstance(item, ssl.SSLError) for item in chain):
-                raise self._tls_error(exc, port) from None
-            refused = any(isinstance(item, ConnectionRefusedError) for item in chain)
-            reset = any(isinstance(item, (ConnectionResetError, ConnectionAbortedError)) for item in chain)
-            if url.startswith("https:") and reset:
-                raise self._tls_error(exc, port) from None   # some TLS 1.0 stacks just hang up
-            raise self._error("rui_unreachable", "%s:%d %s." % (
-                self.options.host, port, "refused the connection" if refused else "could not be reached"),
-                host=self.options.host, port=port, reason="refused" if refused else "error") from None
-        except requests.exceptions.RequestException as exc:
-            raise self._error("rui_unreachable", "The request to %s:%d failed: %s"
-                              % (self.options.host, port, type(exc).__name__),
-                              host=self.options.host, port=port) from None
-        self.request_count += 1
-        return response
 
     def _exchange(self, name: str, method: str, path: str, params: Optional[Mapping[str, str]] = None,
                   data: Optional[Mapping[str, str]] = None, files: Optional[Mapping[str, Any]] = None,
@@ -793,19 +607,10 @@ class RemoteUiSession:
         self._logged_in = False
 
     # ------------------------------------------------------------------ login --------------
-    def login(self) -> None:
-        """Log in once. Authentication failures and lockouts are raised, never retried."""
-        if self._logged_in:
-            return
-        if self._login_error is not None:
-            raise self._login_error
-        try:
-            self.connect()
-            self._login_with_transient_retries()
-        except CanonError as exc:
-            if exc.error_code in ("rui_auth_failed", "rui_locked_out"):
-                self._login_error = exc
-            raise
+    def _login(self) -> None:
+        """WebSession extension point: find the port, then log in (``login()`` never repeats a refusal)."""
+        self.connect()
+        self._login_with_transient_retries()
 
     def _login_with_transient_retries(self) -> None:
         """The whole login again when the login POST met a busy or starting device.
@@ -881,16 +686,13 @@ class RemoteUiSession:
     def _classic_params(params: Mapping[str, str]) -> Dict[str, str]:
         return dict(params, **{pt.CLASSIC_CACHE_BUSTER_FIELD: _epoch_ms()})
 
+    def _logout(self) -> None:
+        """WebSession extension point: the flavour's logout page."""
+        self._exchange("logout", "GET", self._endpoint("logout").path, check=False)
+
     def logout(self) -> None:
-        """End the session on the device (best effort: a failed logout only leaves it to time out)."""
-        if not self._logged_in:
-            return
-        self._logged_in = False
-        try:
-            self._exchange("logout", "GET", self._endpoint("logout").path, check=False)
-        except CanonError:
-            pass
-        self._http.cookies.clear()
+        """End the session on the device and forget token and page history."""
+        super().logout()
         self._token = None
         self._last_page = None
 
