@@ -167,10 +167,17 @@ def parsed(params):
             list_name = one_touch[0]
     else:
         spec.list_spec(list_name)
-    parsed = ab.parse_list(data, fmt, book_type, list_name,
-                           export_password=params.get("export_password"),
-                           on_unsupported=params["on_unsupported"],
-                           destination_type=params.get("destination_type"))
+    try:
+        parsed = ab.parse_list(data, fmt, book_type, list_name,
+                               export_password=params.get("export_password"),
+                               on_unsupported=params["on_unsupported"],
+                               destination_type=params.get("destination_type"))
+    except CanonError as exc:
+        # the message names the file it is about (with its line, sheet row or field)
+        if params.get("src") and exc.error_code.startswith("addressbook_"):
+            raise CanonError(exc.error_code, "%s: %s" % (params["src"], exc.msg), hint=exc.hint,
+                             **exc.details) from None
+        raise
     return {
         "changed": False,
         "book_type": book_type,

@@ -41,7 +41,7 @@ import hmac
 import io
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 FORMAT_VERSION = "0x0002"
 DB_VERSION = "0x010a"
@@ -412,7 +412,7 @@ def render_canon_csv(
 def decode_text(data: Union[str, bytes]) -> str:
     """Bytes to text honouring ``# CharSet`` (UTF-8 default, SJIS as Japanese manuals show)."""
     if isinstance(data, str):
-        return data[1:] if data.startswith("\ufeff") else data
+        return _no_nul(data[1:] if data.startswith("\ufeff") else data)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     encoding = "utf-8"
@@ -423,9 +423,37 @@ def decode_text(data: Union[str, bytes]) -> str:
             if declared in ("sjis", "shift_jis", "cp932", "ms932", "windows_31j"):
                 encoding = "cp932"
     try:
-        return data.decode(encoding)
+        return _no_nul(data.decode(encoding))
     except UnicodeDecodeError as exc:
-        raise AddressBookFormatError("the file is not valid %s (byte %d)" % (encoding, exc.start)) from None
+        line = data[:exc.start].count(b"\n") + 1
+        raise AddressBookFormatError("line %d is not valid %s (byte %d of the file)" % (line, encoding, exc.start),
+                                     line=line) from None
+
+
+def _no_nul(text: str) -> str:
+    """A NUL byte is never part of a name or address: the file is damaged (or not text)."""
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise AddressBookFormatError("line %d holds a NUL byte (the file is damaged or not text)" % line, line=line)
+    return text
+
+
+def csv_rows(text: str, first_line: int = 1) -> Iterator[Tuple[int, List[str]]]:
+    """(line number where the row starts, cells) for every CSV row, strictly: an unclosed quote is an
+    error naming the line where the quoted field opened, never a field that swallows the next rows."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = first_line
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise AddressBookFormatError("CSV syntax error in the row starting at line %d: %s%s" % (
+                start, exc, " (a quote is never closed)" if "end of data" in str(exc) or "EOF" in str(exc) else ""),
+                line=start) from None
+        yield start, row
+        start = first_line + reader.line_num
 
 
 def _parse_header(text: str) -> Tuple[Dict[str, str], int, int]:
@@ -509,35 +537,37 @@ def parse_canon_csv(
         one_touch=headers.get("dn", "").strip().lower() == "fixed",
         encrypted=encrypted,
     )
-    reader = csv.reader(io.StringIO(text[offset:], newline=""))
-    try:
-        column_row = next(reader, None)
-        if column_row is None:
-            raise AddressBookFormatError("the column header line is missing", line=header_lines + 1)
-        names = [name.strip().lower() for name in column_row]
-        if "objectclass" not in names:
-            raise AddressBookFormatError(
-                "the column header line has no 'objectclass' column", line=header_lines + 1
-            )
-        known = {column.name: column for column in COLUMNS}
-        positions = [(index, known[name]) for index, name in enumerate(names) if name in known]
-        for row in reader:
-            line = header_lines + reader.line_num
-            if not row or all(cell == "" for cell in row):
-                continue
-            if len(row) > len(names):
-                raise AddressBookFormatError(
-                    "line %d has %d cells but the header names %d columns" % (line, len(row), len(names)),
-                    line=line,
-                )
-            row = row + [""] * (len(names) - len(row))
-            entry = _parse_row(row, positions, line, export_password, encrypted, book, on_unsupported)
-            if entry is not None:
-                book.entries.append(entry)
-    except csv.Error as exc:
+    rows = csv_rows(text[offset:], header_lines + 1)
+    first = next(rows, None)
+    if first is None:
+        raise AddressBookFormatError("the column header line is missing", line=header_lines + 1)
+    names = [name.strip().lower() for name in first[1]]
+    if "objectclass" not in names:
         raise AddressBookFormatError(
-            "CSV syntax error near line %d: %s" % (header_lines + reader.line_num, exc)
-        ) from None
+            "the column header line has no 'objectclass' column", line=header_lines + 1
+        )
+    known = {column.name: column for column in COLUMNS}
+    positions = [(index, known[name]) for index, name in enumerate(names) if name in known]
+    # real exports end the header with a comma (an empty last name); a row may omit those cells
+    needed = len(names)
+    while needed and not names[needed - 1]:
+        needed -= 1
+    for line, row in rows:
+        if not row or all(cell == "" for cell in row):
+            continue
+        if len(row) > len(names) or len(row) < needed:
+            # a device export writes every column on every row: fewer cells is a row cut short
+            # (a truncated file, a lost delimiter), never silently padded with empty values
+            raise AddressBookFormatError(
+                "line %d has %d cells but the header names %d columns%s" % (
+                    line, len(row), needed if len(row) < needed else len(names),
+                    " (the row is cut short)" if len(row) < needed else ""),
+                line=line,
+            )
+        row = row + [""] * (len(names) - len(row))
+        entry = _parse_row(row, positions, line, export_password, encrypted, book, on_unsupported)
+        if entry is not None:
+            book.entries.append(entry)
     return book
 
 

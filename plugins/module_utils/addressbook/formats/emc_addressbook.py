@@ -44,6 +44,7 @@ from .abook_csv import (
     AddressBookFormatError,
     EncryptedSecret,
     check_on_unsupported,
+    csv_rows,
     decode_text,
     parse_bool,
     parse_int,
@@ -393,29 +394,32 @@ def parse_emc_csv(
     """Read an EMC "CSV (for applications)" file; the type comes from AddressType when not given."""
     check_on_unsupported(on_unsupported)
     text = decode_text(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = csv_rows(text)
     result = EmcDestinations()
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise AddressBookFormatError("the file is empty")
-        columns = _canonical_columns(header, "line 1")
-        for row in reader:
-            if not row or all(cell == "" for cell in row):
-                continue
-            where = "line %d" % reader.line_num
-            cells = {
-                column: unguard_value(row[index], "\t") if index < len(row) else ""
-                for index, column in enumerate(columns)
-            }
-            entry_type = _type_of_row(cells, destination_type, where)
-            if destination_type is not None and entry_type != destination_type:
-                raise AddressBookFormatError(
-                    "%s: a %s row in a file of %s destinations" % (where, entry_type, destination_type)
-                )
-            _collect(result, cells, entry_type, "%s (%r)" % (where, cells.get("Name", "")), on_unsupported)
-    except csv.Error as exc:
-        raise AddressBookFormatError("CSV syntax error near line %d: %s" % (reader.line_num, exc)) from None
+    first = next(rows, None)
+    if first is None:
+        raise AddressBookFormatError("the file is empty")
+    header = first[1]
+    columns = _canonical_columns(header, "line 1")
+    for line, row in rows:
+        if not row or all(cell == "" for cell in row):
+            continue
+        where = "line %d" % line
+        if len(row) < len(columns):
+            # EMC writes every column: fewer cells is a row cut short (a truncated file gives
+            # addresses like 'plus@e'), never a row padded with empty values
+            raise AddressBookFormatError("%s has %d of %d cells (the row is cut short)"
+                                         % (where, len(row), len(columns)), line=line)
+        cells = {
+            column: unguard_value(row[index], "\t") if index < len(row) else ""
+            for index, column in enumerate(columns)
+        }
+        entry_type = _type_of_row(cells, destination_type, where)
+        if destination_type is not None and entry_type != destination_type:
+            raise AddressBookFormatError(
+                "%s: a %s row in a file of %s destinations" % (where, entry_type, destination_type)
+            )
+        _collect(result, cells, entry_type, "%s (%r)" % (where, cells.get("Name", "")), on_unsupported)
     return result
 
 
@@ -484,18 +488,44 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def _sheet_values(sheet: Any) -> Any:
+    """Row value tuples of one sheet; a formula cell or a sheet whose XML is broken is an error that
+    names the sheet and row (openpyxl's own parser message alone names neither)."""
+    number = 0
+    iterator = sheet.iter_rows()
+    while True:
+        number += 1
+        try:
+            row = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:  # pylint: disable=broad-except  # XML and value errors of a damaged sheet
+            raise AddressBookFormatError("sheet %s row %d cannot be read (the workbook is damaged: %s)"
+                                         % (sheet.title, number, type(exc).__name__)) from None
+        values = []
+        for cell in row:
+            if getattr(cell, "data_type", None) == "f":
+                raise AddressBookFormatError(
+                    "sheet %s row %d column %d holds a formula (%s); EMC address books hold values only: "
+                    "save the sheet with values (Paste Special > Values)"
+                    % (sheet.title, number, getattr(cell, "column", 0) or 0, str(cell.value)[:40]))
+            values.append(cell.value)
+        yield tuple(values)
+
+
 def parse_emc_xlsx(data: bytes, on_unsupported: str = "error") -> EmcDestinations:
     """Read every sheet of an EMC destination workbook (row type from AddressType or sheet name)."""
     check_on_unsupported(on_unsupported)
     openpyxl = _openpyxl()
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # formulas as written (not cached values): a formula cell is refused, never read as ""
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise AddressBookFormatError("not a readable .xlsx workbook: %s" % (exc,)) from None
     result = EmcDestinations()
     try:
         for sheet in workbook.worksheets:
-            rows = sheet.iter_rows(values_only=True)
+            rows = _sheet_values(sheet)
             header = next(rows, None)
             if header is None or all(value is None for value in header):
                 continue

@@ -273,10 +273,10 @@ def test_column_header_needs_objectclass_and_must_exist():
         parse_canon_csv("# Canon AddressBook CSV version: 0x0002\r\n")
 
 
-def test_unknown_columns_ignored_short_rows_padded_and_blank_rows_skipped():
+def test_unknown_columns_ignored_and_blank_rows_skipped_short_rows_refused():
     text = (
         "# Canon AddressBook CSV version: 0x0002\r\n# CharSet: UTF-8\r\n"
-        "objectclass,cn,uuid,mailaddress,enablepartial\r\nemail,A,123-456,a@example.com\r\n\r\n"
+        "objectclass,cn,uuid,mailaddress,enablepartial,\r\nemail,A,123-456,a@example.com,\r\n\r\n"
         "email,B,9,b@example.com,1\r\n"
     )
     book = parse_canon_csv(text)
@@ -284,6 +284,10 @@ def test_unknown_columns_ignored_short_rows_padded_and_blank_rows_skipped():
         {"type": "email", "name": "A", "address": "a@example.com"},
         {"type": "email", "name": "B", "address": "b@example.com", "divide_data": True},
     ]
+    # a row cut short is a damaged file (issue 18), not a row padded with empty values
+    with pytest.raises(AddressBookFormatError, match="line 4 has 4 cells .*cut short") as info:
+        parse_canon_csv(text.replace("a@example.com,", "a@example.com"))
+    assert info.value.line == 4
 
 
 def test_too_many_cells_names_the_line():
