@@ -145,13 +145,8 @@ class MeapAppResource(ResourceModule):
             self.warn("SMS asks for a device restart to apply the changes; set allow_restart: true to restart")
             return
         from ansible_collections.printfleet.canon.plugins.module_utils.core.connection import target_from_params
-        from ansible_collections.printfleet.canon.plugins.module_utils.transport import oids, snmp
-        target = target_from_params(self.params)
-
-        async def reset(client: Any) -> None:
-            await client.set(target, [(oids.PRT_GENERAL_RESET_1, snmp.integer(4))])   # powerCycleReset
-
-        snmp.run(reset)
+        from ansible_collections.printfleet.canon.plugins.module_utils.power.restart import send_reset
+        send_reset(target_from_params(self.params))      # the collection's one restart (prtGeneralReset)
         conn.after_restart(float(self.params["restart_timeout"]))
         self.result["restarted"] = True
 
