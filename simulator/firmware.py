@@ -63,7 +63,8 @@ class FirmwareState:
         spec = dict((device.extensions.get("spec") or {}).get("firmware") or {})
         self.device = device
         self.lock = threading.Lock()
-        self.version: Optional[str] = None if profile.get("firmware") is None else str(profile["firmware"])
+        version = spec.get("version", profile.get("firmware"))      # spec ``firmware.version`` overrides
+        self.version: Optional[str] = None if version is None else str(version)
         self.components: Dict[str, str] = {}
         if self.version is not None:
             self.components = {"controller": self.version}

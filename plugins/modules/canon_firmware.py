@@ -150,7 +150,7 @@ changed:
   type: bool
 before:
   description: Version, model, serial, components and C(updater_present) read before any change.
-  returned: success and state is present
+  returned: state is present (also on a refusal or failure after the device was read)
   type: dict
 after:
   description: The same facts read again after the update (in check mode, what they would be).
@@ -179,7 +179,7 @@ diff:
   type: dict
 previous_version:
   description: Version before the task.
-  returned: success
+  returned: success, or failure after the device was read
   type: str
 current_version:
   description: Version read at the end (after a failed update, the version the device reports then).

@@ -136,7 +136,12 @@ GROUP_TASKS = {
     "canon_counters": {},
     "canon_addressbook": {"state": "gathered", "system_manager_id": "{{ rui_id }}",
                           "system_manager_pin": "{{ rui_pin }}", "ca_path": "{{ ca_path }}"},
+    "canon_firmware": {"state": "gathered", "system_manager_id": "{{ rui_id }}",
+                       "system_manager_pin": "{{ rui_pin }}", "ca_path": "{{ ca_path }}"},
+    "canon_power": {"state": "restarted"},      # run in check mode (TASK_KEYWORDS): it would restart
 }
+# Task keywords beside the module arguments (a power action in check mode only says what it would do).
+TASK_KEYWORDS = {"canon_power": {"check_mode": True}}
 
 
 def group_members():
@@ -151,7 +156,8 @@ def test_readme_module_defaults_example_runs_for_every_group_member(sim, net, tm
     adv = sim.device(net + ".1.1")
     hosts = {"adv": {"ansible_host": adv["address"]}}
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump({"printers": {"hosts": hosts}}))
-    tasks = [{"name": member, "printfleet.canon.%s" % member: dict(GROUP_TASKS[member])} for member in members]
+    tasks = [dict({"name": member, "printfleet.canon.%s" % member: dict(GROUP_TASKS[member])},
+                  **TASK_KEYWORDS.get(member, {})) for member in members]
     play = [{
         "hosts": "printers", "connection": "local", "gather_facts": False,
         "vars": {"rui_id": adv["remote_ui"]["system_manager_id"], "rui_pin": adv["remote_ui"]["system_manager_pin"],

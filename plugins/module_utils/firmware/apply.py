@@ -57,6 +57,8 @@ class FirmwareResource(ResourceModule):
         self.connection_lost = False
         self.served: Dict[str, Any] = {}
         self.update_seconds: Optional[float] = None
+        self.before_state: Optional[Dict[str, Any]] = None
+        self.last_update: Optional[Dict[str, Any]] = None
 
     def validate(self) -> None:
         params = self.params
@@ -84,7 +86,10 @@ class FirmwareResource(ResourceModule):
         return conn
 
     def read(self, conn: FirmwareConnection) -> Dict[str, Any]:
-        return read_firmware(conn)
+        state = read_firmware(conn)
+        if self.before_state is None:
+            self.before_state = state
+        return state
 
     def plan(self, before: Dict[str, Any]) -> Plan:
         return firmware_plan.plan_update(before, self.params, self.package)
@@ -139,11 +144,14 @@ class FirmwareResource(ResourceModule):
     def read_back(self, conn: FirmwareConnection, plan: Plan) -> Dict[str, Any]:
         conn.drop_session()
         after = read_firmware(conn)
-        for key in ("preflight", "last_update"):
-            after.pop(key, None)
+        self.last_update = after.pop("last_update", None)
+        after.pop("preflight", None)
         return after
 
     def verify(self, conn: FirmwareConnection, plan: Plan, after: Dict[str, Any]) -> None:
+        last = self.last_update or {}
+        if after.get("version") != self.params["version"] and last.get("state") == "failed":
+            raise device_error(str(last.get("error")))     # what the updater says went wrong (power loss ...)
         if after.get("version") != self.params["version"]:
             raise CanonError("firmware_verify_failed", "The device reports %s after the update, not %s."
                              % (after.get("version"), self.params["version"]),
@@ -179,6 +187,9 @@ class FirmwareResource(ResourceModule):
 
     def failure_extras(self) -> Dict[str, Any]:
         extras: Dict[str, Any] = {"changed": self.wrote}
+        if self.before_state is not None:       # a refusal still tells what the device runs (rollout reports)
+            extras["before"] = self.public_state(self.before_state)
+            extras["previous_version"] = self.before_state.get("version")
         if self.served:
             extras["served"] = self.served
         if self.wrote:
