@@ -49,6 +49,7 @@ HOST_VARIABLES = {
     # module secrets held per device
     "sms_password": ("canon_sms_password",),
     "policy_password": ("canon_policy_password",),
+    "encryption_password": ("canon_settings_password",),
 }
 
 #: Options that, when the task gives them, mean "many devices in one task": then ``host`` is not filled.

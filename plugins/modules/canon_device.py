@@ -28,7 +28,8 @@ description:
     C(canon_rui_validate_certs), C(canon_rui_ca_path), C(canon_rui_allow_legacy_tls), C(canon_rui_auth_method),
     C(canon_rui_system_manager_id), C(canon_rui_system_manager_pin), C(canon_rui_user) (option C(username))
     and C(canon_rui_password) (option C(password)). Module secrets kept per device: C(canon_sms_password)
-    (option C(sms_password)) and C(canon_policy_password) (option C(policy_password))."
+    (option C(sms_password)), C(canon_policy_password) (option C(policy_password)) and
+    C(canon_settings_password) (option C(encryption_password) of the settings export files)."
   - A task that reads many devices at once (option C(targets), for example M(printfleet.canon.canon_counters))
     does not get O(host) filled.
   - The discovery inventory plugin (P(printfleet.canon.discovery#inventory)) sets the non-secret variables
