@@ -32,7 +32,7 @@ F_OLD, F_NEW, F_CONFIRM = "oldPwd", "newPwd", "newPwd2"
 
 def _button(label: str, disabled: bool = False) -> str:
     return "<input type=\"submit\" name=\"%s\" value=\"%s\"%s>" % (F_BUTTON, pages.esc(label),
-                                                                  " disabled" if disabled else "")
+                                                                   " disabled" if disabled else "")
 
 
 def _labelled(label: str, name: str, kind: str) -> str:

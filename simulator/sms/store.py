@@ -125,7 +125,7 @@ class SmsStore:
         self.allow_default_password = bool(spec.get("allow_default_password", False))
         self.meap_spec_versions = [str(v) for v in spec.get("meap_spec_versions", DEFAULT_SPEC_VERSIONS)]
         self.device_specification_ids = [str(v) for v in spec.get("device_specification_ids",
-                                                                   DEFAULT_DEVICE_SPEC_IDS)]
+                                                                  DEFAULT_DEVICE_SPEC_IDS)]
         self.storage_kb = int(spec.get("storage_kb", 1024 * 1024))
         self.memory_kb = int(spec.get("memory_kb", 128 * 1024))
         self.threads = int(spec.get("threads", 256))
@@ -526,4 +526,3 @@ def expiry_text(app: App) -> str:
     if app.license is None or app.license.expires is None:
         return "" if app.license is None else "Does not Expire"
     return app.license.expires.isoformat()
-

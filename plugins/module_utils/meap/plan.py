@@ -207,7 +207,7 @@ def _plan_absent(request: Request, app: Optional[Dict[str, Any]], actions: List[
     if app["license_status"] in LICENSED:
         if not (request.keep_license or request.discard_license):
             raise CanonError("meap_license_return_required", "%s holds a license (%s)" % (app_id,
-                                                                                         app["license_status"]))
+                                                                                          app["license_status"]))
         actions.append({"action": "license_return", "application_id": app_id, "keep": request.keep_license,
                         "already_disabled": app["license_status"] == "Disabled"})
     actions.append({"action": "uninstall", "application_id": app_id, "version": app["version"]})
