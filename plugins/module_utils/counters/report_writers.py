@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from typing import Any, List, Optional, Sequence, Tuple
 
 from ansible_collections.printfleet.canon.plugins.module_utils.core import report_book
-from ansible_collections.printfleet.canon.plugins.module_utils.core.report_book import (  # noqa: F401 (re-exported)
+from ansible_collections.printfleet.canon.plugins.module_utils.core.report_book import (  # noqa: F401 (re-exported)  # pylint: disable=unused-import
     CSV_NEUTRALISER, FORMULA_TRIGGERS, OPENPYXL_IMPORT_ERROR, UTF8_BOM, ZIP_EPOCH, Sheet, needs_neutralising,
     neutralise_csv)
 from ansible_collections.printfleet.canon.plugins.module_utils.counters.report import Report
