@@ -48,7 +48,7 @@ class MeapConnection:
     def after_restart(self, timeout: float) -> None:
         """The device restarted (its session is gone): wait for SMS to answer again, log in again."""
         if self.session is not None:
-            self.session.logged_in = False          # ended by the restart; nothing to log out
+            self.session.forget_session()           # ended by the restart; nothing to log out
             self.session.close()
             self.session = None
         self.restarted = True

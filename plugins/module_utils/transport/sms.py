@@ -33,12 +33,7 @@ from urllib.parse import urljoin, urlsplit
 
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import ERROR_CODES, CanonError
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table as pt
-from ansible_collections.printfleet.canon.plugins.module_utils.transport import remote_ui as rui
-
-try:
-    import requests
-except ImportError:  # pragma: no cover - requests is in requirements.txt
-    requests = None  # type: ignore[assignment]
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import web_session as ws
 
 LABELS = pt.SMS_LABELS
 MAX_MESSAGE = 400
@@ -314,97 +309,20 @@ class SmsPage:
 
 
 # =============================================================================================
-# HTTP underneath (to move onto transport/web_session.py, the shared session base, when it lands)
-# =============================================================================================
-class _SmsHttp:
-    """requests session with the Remote UI client's TLS context, error classes and scrubbing."""
-
-    def __init__(self, options: SmsOptions, sleep: Callable[[float], None], clock: Callable[[], float]) -> None:
-        if requests is None:
-            raise CanonError("missing_dependency", "the SMS client needs the Python package 'requests'")
-        self.options = options
-        self.sleep = sleep
-        self.clock = clock
-        self._http = requests.Session()
-        self._http.trust_env = False
-        self._http.headers["User-Agent"] = "printfleet.canon sms"
-        self._http.mount("https://", rui.TlsAdapter(rui.build_ssl_context(options.allow_legacy_tls,
-                                                                           bool(options.verify))))
-        self.request_count = 0
-
-    @property
-    def base_url(self) -> str:
-        return "%s://%s:%d" % ("https" if self.options.use_https else "http", rui._url_host(self.options.host),
-                               self.options.effective_port)
-
-    def scrub(self, text: str) -> str:
-        for secret in self.options.secrets():
-            text = text.replace(secret, MASK)
-        return text
-
-    def error(self, code: str, msg: Optional[str] = None, hint: Optional[str] = None, **details: Any) -> CanonError:
-        clean = {k: self.scrub(v) if isinstance(v, str) else v for k, v in details.items()}
-        return CanonError(code, self.scrub(msg) if msg else None, hint, **clean)
-
-    def send(self, method: str, url: str, data: Optional[Mapping[str, str]] = None,
-             files: Optional[Mapping[str, Any]] = None, follow_redirects: bool = True) -> Any:
-        timeout = self.options.timeout
-        where = "%s:%d" % (self.options.host, self.options.effective_port)
-        try:
-            import warnings
-            with warnings.catch_warnings():
-                if self.options.verify is False:
-                    warnings.simplefilter("ignore")
-                response = self._http.request(method, url, data=dict(data) if data is not None else None,
-                                              files=files, verify=self.options.verify, timeout=(timeout, timeout),
-                                              allow_redirects=follow_redirects)
-        except requests.exceptions.SSLError as exc:
-            chain = rui._exception_chain(exc)
-            if rui._is_cert_failure(chain):
-                raise self.error("rui_tls_cert", "The TLS certificate of %s could not be verified." % where,
-                                 host=self.options.host) from None
-            raise self.error("sms_unreachable", "The TLS handshake with %s failed." % where,
-                             host=self.options.host) from None
-        except requests.exceptions.RequestException as exc:
-            raise self.error("sms_unreachable", "%s could not be reached (%s)." % (where, type(exc).__name__),
-                             host=self.options.host) from None
-        self.request_count += 1
-        if response.status_code == 503:
-            raise self.error("device_busy", "SMS on %s answered HTTP 503." % where)
-        return response
-
-    def with_retries(self, action: Callable[[], Any]) -> Any:
-        """Busy: ``busy_retries`` times with doubling delays; starting: for ``start_wait`` seconds."""
-        busy = 0
-        started = self.clock()
-        while True:
-            try:
-                return action()
-            except CanonError as exc:
-                if exc.error_code == "device_busy" and busy < self.options.busy_retries:
-                    self.sleep(self.options.busy_delay * (2 ** busy))
-                    busy += 1
-                    continue
-                if exc.error_code in ("device_starting", "sms_unreachable"):
-                    remaining = self.options.start_wait - (self.clock() - started)
-                    if remaining > 0:
-                        self.sleep(min(max(self.options.busy_delay, 0.5), remaining))
-                        continue
-                raise
-
-    def close(self) -> None:
-        self._http.close()
-
-
-# =============================================================================================
 # Session
 # =============================================================================================
-class SmsSession(_SmsHttp):
-    """A logged-in SMS conversation. ``with SmsSession(options) as sms:`` logs in and always out.
+class SmsSession(ws.WebSession):
+    """A logged-in SMS conversation on the shared web session base (``transport/web_session.py``: TLS,
+    verify, busy/starting back-off, error classes, scrubbing, authentication never retried, logout on
+    every exit path). ``with SmsSession(options) as sms:`` logs in and always out.
 
     Counters for tests and reports: ``login_posts`` (times the password was sent: at most one per
-    login page), ``request_count`` (HTTP exchanges, from the base).
+    login page), ``request_count`` (HTTP exchanges).
     """
+
+    user_agent = "printfleet.canon sms"
+    unreachable_code = "sms_unreachable"
+    auth_error_codes = ("sms_auth_failed", "sms_default_password_refused")
 
     def __init__(self, options: SmsOptions, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -413,28 +331,27 @@ class SmsSession(_SmsHttp):
         self.sms = options
         self._page: Optional[SmsPage] = None
         self._logout_url: Optional[str] = None
-        self.login_posts = 0
-        self.logged_in = False
         self.restart_banner = False
         self.forced_change_done = False
 
-    # ------------------------------------------------------------------ context manager ----
     def __enter__(self) -> "SmsSession":
-        try:
-            self.login()
-        except BaseException:
-            self.logout()
-            self.close()
-            raise
+        super().__enter__()
         return self
 
-    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
-        try:
-            self.logout()
-        finally:
-            self.close()
+    def forget_session(self) -> None:
+        """The device ended the session (a restart): nothing to log out."""
+        self._logged_in = False
 
     # ------------------------------------------------------------------ low level ----------
+    @property
+    def base_url(self) -> str:
+        return "%s://%s:%d" % (self._scheme, ws.url_host(self.options.host), self.options.effective_port)
+
+    def _endpoint_error(self, response: Any, url: str) -> Optional[CanonError]:
+        if response.status_code == 503:
+            return self.error("device_busy", "SMS on %s answered HTTP 503." % self.options.host)
+        return None
+
     @property
     def root_url(self) -> str:
         return self.base_url + pt.SMS_ROOT.path
@@ -444,7 +361,8 @@ class SmsSession(_SmsHttp):
         if urlsplit(url)[:2] != urlsplit(self.base_url)[:2]:
             raise self.error("sms_page_unrecognised", "The %s link leads to another server (%s)."
                              % (what, urlsplit(url).netloc), page=what)
-        response = self.send(method, url, data=data, files=files, follow_redirects=True)
+        response = self.send(method, url, allow_redirects=True, data=dict(data) if data is not None else None,
+                             files=files)
         page = SmsPage(response.url, response.status_code, response.headers.get("Content-Type", ""),
                        response.content, response.headers)
         if page.is_html:
@@ -541,32 +459,32 @@ class SmsSession(_SmsHttp):
         return result
 
     # ------------------------------------------------------------------ login / logout -----
-    def login(self) -> None:
+    def _login(self) -> None:
         """Load the login page, post the password once; wait for a busy session only if asked."""
-        started = self.clock()
+        started = self._clock()
         delay = 5.0
         while True:
             page = self._get(self.root_url, "login page")        # fresh page right before the post
             form = self._login_form(page)
             field_name = self.input_by_label(page, form, LABELS["password"], "password")["name"]
-            self.login_posts += 1
+            self._login_posts += 1
             result = self._submit(page, form, LABELS["login"], "login", fields={field_name: self.sms.password},
                                   check=False)
             found = result.marker()
             if found and found[0] == "sms_session_busy":
-                remaining = self.sms.session_wait - (self.clock() - started)
+                remaining = self.sms.session_wait - (self._clock() - started)
                 if remaining > 0:                   # the password was not judged: the session was busy
-                    self.sleep(min(delay, remaining))
+                    self._sleep(min(delay, remaining))
                     delay = min(delay * 2, 30.0)
                     continue
             if found and found[0] == "sms_password_change_required":
-                self.logged_in = True               # a session exists: log out on every path from here
+                self._logged_in = True              # a session exists: log out on every path from here
                 self._forced_change(result)
                 return
             self._check(result, "login")
             if result.link(LABELS["logout"]) is None:
+                self._logged_in = True              # something answered the login: try the logout anyway
                 raise self._unrecognised(result, "the SMS pages after login ([%s] link)" % LABELS["logout"])
-            self.logged_in = True
             return
 
     def _login_form(self, page: SmsPage) -> Form:
@@ -588,16 +506,10 @@ class SmsSession(_SmsHttp):
             raise self._unrecognised(result, "the SMS pages after the password change")
         self.forced_change_done = True
 
-    def logout(self) -> None:
-        """[Log Out] when logged in; never raises (it runs on failure paths too)."""
-        if not self.logged_in:
-            return
-        self.logged_in = False
+    def _logout(self) -> None:
+        """[Log Out] (the base calls it while logged in, on every exit path, and swallows its errors)."""
         url = self._logout_url or (self.base_url + pt.SMS_ENDPOINTS["logout"].path)
-        try:
-            self.send("GET", url, follow_redirects=True)
-        except CanonError:
-            pass
+        self.send("GET", url, allow_redirects=True)
 
     # ------------------------------------------------------------------ reading ------------
     def applications(self) -> List[Dict[str, str]]:
