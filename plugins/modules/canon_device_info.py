@@ -260,7 +260,7 @@ def main():
     )
     require(snmp.PYSNMP_IMPORT_ERROR, "pysnmp", module)
     with canon_errors_fail(module, changed=False):
-        result = gather(module.params)
+        result = snmp.plain(gather(module.params))     # a hostile answer never breaks the JSON result
         for text in result.pop("cut_short", []):
             module.warn(text)
         for what in result["identity"].get("unread") or []:

@@ -21,6 +21,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
@@ -84,7 +85,9 @@ def read_package(path: str) -> Dict[str, Any]:
             if info.file_size > MAX_MANIFEST_BYTES:
                 raise ValueError("manifest too large")
             manifest = json.loads(archive.read(info).decode("utf-8"))
-    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, NotImplementedError, EOFError,
+            zlib.error, RuntimeError, RecursionError) as exc:
+        # unsupported compression or zip version, a cut deflate stream, JSON nested too deep: refused
         raise CanonError("firmware_bad_package", "%s is not a firmware package (%s)" % (path, exc)) from None
     problems = check_manifest(manifest)
     if problems:

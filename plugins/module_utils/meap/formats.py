@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import os
 import zipfile
+import zlib
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
@@ -62,15 +63,25 @@ def compare_versions(a: str, b: str) -> int:
     return (ka > kb) - (ka < kb)
 
 
+# What a damaged or hostile zip raises besides BadZipFile (unsupported compression or zip version,
+# a cut or corrupted deflate stream, a lying size): a refused package, never a crash.
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, NotImplementedError, EOFError, zlib.error, ValueError, RuntimeError)
+MAX_MANIFEST_BYTES = 1024 * 1024     # a manifest larger than this is a zip bomb, not a MEAP manifest
+
+
 def read_jar(path: str) -> Dict[str, Any]:
     """The facts of a MEAP jar: id, name, version, vendor, spec versions, device specs, kind, usage."""
     try:
         with zipfile.ZipFile(path) as jar:
             try:
-                text = jar.read(MANIFEST).decode("utf-8", "replace")
+                info = jar.getinfo(MANIFEST)
             except KeyError:
                 raise CanonError("meap_bad_package", "%s has no %s" % (os.path.basename(path), MANIFEST))
-    except (zipfile.BadZipFile, OSError) as exc:
+            if info.file_size > MAX_MANIFEST_BYTES:
+                raise CanonError("meap_bad_package", "%s: the manifest is %d bytes (a MEAP manifest is a few KB)"
+                                 % (os.path.basename(path), info.file_size))
+            text = jar.read(info).decode("utf-8", "replace")
+    except ZIP_ERRORS as exc:
         raise CanonError("meap_bad_package", "%s is not a readable jar: %s" % (os.path.basename(path), exc))
     headers = parse_manifest(text)
     missing = [h for h in REQUIRED_HEADERS if not headers.get(h)]
@@ -146,7 +157,7 @@ def load_licenses(path: str) -> List[Dict[str, Any]]:
                 for info in bundle.infolist():
                     if info.filename.lower().endswith(".lic") and info.file_size <= MAX_LICENSE_BYTES:
                         out.append(parse_license(bundle.read(info), info.filename))
-        except (zipfile.BadZipFile, OSError) as exc:
+        except ZIP_ERRORS as exc:
             raise CanonError("meap_license_invalid", "%s is not a readable zip: %s" % (os.path.basename(path), exc))
         return out
     try:

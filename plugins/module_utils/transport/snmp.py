@@ -260,6 +260,28 @@ class Typed:
         return rfc1902.OctetString(self.value) if self.tag == ber.OCTET_STRING else rfc1902.Integer32(self.value)
 
 
+def plain(value: Any) -> Any:
+    """A reader's result made JSON-able for a module result: a device that answers an OCTET STRING
+    where a number belongs (``max: b''``), a value out of its type's range or "no such object" must
+    not crash the module's output. Bytes become text (undecodable bytes as hex), the rest None."""
+    if isinstance(value, dict):
+        return {(k if isinstance(k, str) else str(plain(k))): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            return bytes(value).hex()
+    return None
+
+
 def octet_string(value: str) -> Typed:
     return Typed(ber.OCTET_STRING, value.encode("utf-8") if isinstance(value, str) else bytes(value))
 

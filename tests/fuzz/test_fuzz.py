@@ -1,0 +1,72 @@
+"""Property-based fuzzing of every target in tests/fuzz/targets.py (one table; a parser is one line).
+
+Profiles (environment PRINTFLEET_FUZZ_PROFILE): ``ci`` (default: 150 cases per target, the suite
+stays within about a minute) and ``nightly`` (5,000 cases per target, or PRINTFLEET_FUZZ_EXAMPLES).
+Each target's figures (cases tried, crashes, hangs, peak memory) are appended to the JSON-lines file
+PRINTFLEET_FUZZ_REPORT when set; tests/perf/robustness_report.py prints them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import tracemalloc
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+
+from tests.fuzz.targets import TARGETS
+
+PROFILE = os.environ.get("PRINTFLEET_FUZZ_PROFILE", "ci")
+EXAMPLES = int(os.environ.get("PRINTFLEET_FUZZ_EXAMPLES") or (5000 if PROFILE == "nightly" else 150))
+CASE_SECONDS = 5.0            # the bound on one case (a parser or reader that loops fails here)
+PEAK_BYTES = 64 * 1024 * 1024  # the bound on memory one target's run may hold at once
+
+
+def _jsonable(value):
+    json.dumps(value, allow_nan=False)
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=[t.name for t in TARGETS])
+def test_fuzz_target(target):
+    stats = {"target": target.name, "group": target.group, "cases": 0, "refused": 0, "crashes": 0, "hangs": 0,
+             "slowest_ms": 0.0}
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=PROFILE == "ci",
+              phases=[Phase.explicit, Phase.generate, Phase.shrink],
+              suppress_health_check=list(HealthCheck))
+    @given(target.strategy)
+    def case(value):
+        stats["cases"] += 1
+        started = time.monotonic()
+        try:
+            result = target.run(value)
+        except target.allowed as exc:
+            stats["refused"] += 1
+            assert str(exc), "an error without a message"
+        except Exception:
+            stats["crashes"] += 1
+            raise
+        else:
+            if target.jsonable:
+                _jsonable(result)
+        finally:
+            elapsed = time.monotonic() - started
+            stats["slowest_ms"] = max(stats["slowest_ms"], round(elapsed * 1000, 1))
+            if elapsed > CASE_SECONDS:
+                stats["hangs"] += 1
+        assert elapsed <= CASE_SECONDS, "one case took %.1fs" % elapsed
+
+    tracemalloc.start()
+    try:
+        case()
+    finally:
+        stats["peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 1e6, 1)
+        tracemalloc.stop()
+        report = os.environ.get("PRINTFLEET_FUZZ_REPORT")
+        if report:
+            with open(report, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(stats) + "\n")
+    assert stats["peak_mb"] * 1e6 <= PEAK_BYTES, stats
+    assert stats["cases"] >= min(EXAMPLES, 50), stats
