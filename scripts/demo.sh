@@ -117,3 +117,38 @@ settings_audit
 echo "enforce (imports only where something differs), then audit again:"
 settings_audit -e settings_baseline_enforce=true -e '{"settings_baseline_acknowledge": ["network", "department_id", "system_manager"]}'
 settings_audit
+
+echo
+echo "== 6. MEAP application rollout: canary, batches, per-serial licenses, application report =="
+python - "$control_url" <<'PY'
+import json, os, sys, urllib.request
+sys.path.insert(0, os.getcwd())
+from tests.meap_files import APP_ID, make_jar, make_license
+manifest = json.load(open("demo/output/manifest.json"))
+for device in manifest["devices"]:
+    if (device.get("sms") or {}).get("platform") == "meap":
+        req = urllib.request.Request(sys.argv[1] + "/devices/%s/sms" % device["address"], method="POST",
+                                     data=json.dumps({"password": "DemoSms2026"}).encode())
+        urllib.request.urlopen(req).read()            # the administrator set the SMS password
+        make_license("demo/output/meap/licenses/%s.lic" % device["serial"], APP_ID, device["serial"])
+make_jar("demo/output/meap/scanhub-2.1.0.jar", version="2.1.0", name="Scan Hub")
+print("SMS password set on the MEAP devices; jar and one license per serial in demo/output/meap")
+PY
+meap_rollout() {
+  ansible-playbook -i "$inventory" playbooks/deploy_meap_app.yml -e meap_hosts=hq-2f-c5535,hq-3f-c5535,hq-print-room \
+    -e meap_deployment_src="$PWD/demo/output/meap/scanhub-2.1.0.jar" \
+    -e meap_deployment_license_dir="$PWD/demo/output/meap/licenses" \
+    -e meap_deployment_report_dir="$PWD/demo/output/meap/reports" \
+    -e canon_sms_password=DemoSms2026 -e canon_rui_ca_path="$ca_cert" > demo/output/meap.log
+  python - <<'PY'
+import csv
+for r in csv.DictReader(open("demo/output/meap/reports/meap-applications-summary.csv", encoding="utf-8-sig")):
+    if r["host"] != "TOTAL":
+        print("  %-14s %-9s %s %s license until %s" % (r["host"], r["outcome"], r["app_version"], r["app_status"],
+                                                     r["license_expires"]))
+PY
+}
+echo "rollout (report: demo/output/meap/reports/meap-applications.xlsx):"
+meap_rollout
+echo "again (every device already runs 2.1.0: nothing written):"
+meap_rollout

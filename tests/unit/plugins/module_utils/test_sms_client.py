@@ -6,9 +6,7 @@ Device-side facts come from the control API (GET /devices/<addr>/sms counters), 
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 import zipfile
 
 import pytest
