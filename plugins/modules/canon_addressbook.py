@@ -296,8 +296,22 @@ options:
         device reports no workflows. RV(workflows_deleted) and the diff say how many go.
     type: bool
     default: false
+  write_method:
+    description:
+      - How lists are written. V(per_entry) uses the Remote UI's public per-entry forms (classic iR-ADV
+        C(aprop.cgi), C(anewadrs.cgi), C(amodadrs.cgi), C(adelete.cgi); portal slot forms) and writes only
+        the entries that change; lists are read from the LDIF export (classic) or the list and slot pages
+        (portal).
+      - V(bulk_import) exports and imports whole lists as Canon AddressBook CSV through pages that are
+        B(simulator-defined) (no public URL is known); use it only against the simulator or a device where
+        those pages were confirmed.
+    type: str
+    choices: [per_entry, bulk_import]
+    default: per_entry
   restart_if_required:
     description:
+      - Simulator-only in practice - the SNMP object it writes is simulator-defined (no public switch
+        exists); on a real device leave it off and lift the restriction on the device.
       - When the device restricts receiving address books ("Restrict Receiving for Each Function > Address
         Book", Type I), turn the restriction off over SNMP, restart the device (C(prtGeneralReset)), wait
         until its Remote UI is back and continue. The setting stays changed afterwards (a warning says so) and

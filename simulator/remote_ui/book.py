@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from .table import abook_csv, ldif
+from . import codec
 
 # =============================================================================================
 # Book types (guide L4412-L4512, L5684-L5716)
@@ -227,6 +227,8 @@ class AddressBook:
         self.destination_types = frozenset(types)
         self.lists: Dict[str, List[Dict[str, Any]]] = {name: [] for name in self.kind.list_names}
         self._salts: Dict[str, bytes] = {}
+        self._index: Dict[str, List[int]] = {name: [] for name in self.kind.list_names}
+        self._next_index = 201           # Canon exports number entries from 201 (indxid)
         for name, entries in (content or {}).items():
             self.replace(name, entries)
 
@@ -238,11 +240,61 @@ class AddressBook:
                              % (self.kind.name, list_name, ", ".join(self.kind.list_names)))
         items = []
         for entry in entries:
-            if not isinstance(entry, Mapping) or entry.get("type") not in abook_csv.OBJECTCLASS_BY_TYPE:
+            if not isinstance(entry, Mapping) or entry.get("type") not in codec.CLASSES:
                 raise ValueError("%s: every entry needs a type (%s)" % (
-                    list_name, ", ".join(sorted(abook_csv.OBJECTCLASS_BY_TYPE))))
+                    list_name, ", ".join(sorted(codec.CLASSES))))
             items.append(entry if isinstance(entry, dict) else dict(entry))
         self.lists[list_name] = items
+        self._reindex(list_name)
+
+    # --- entry indices (AIDX / indxid) ------------------------------------------------------
+    def _reindex(self, list_name: str) -> None:
+        """Fresh indices for a list set as a whole (import, control API)."""
+        count = len(self.lists[list_name])
+        self._index[list_name] = list(range(self._next_index, self._next_index + count))
+        self._next_index += count
+
+    def indexed(self, list_name: str) -> List[Tuple[int, Dict[str, Any]]]:
+        """(index, entry) in device order, entries in device numbering; the index of a numbered
+        list is the device number, of the others the entry's stable index."""
+        spec = self.kind.list(list_name)
+        if spec.numbered:
+            return sorted(self.by_device_number(list_name).items())
+        return list(zip(self._index[list_name], self.lists[list_name]))
+
+    def entry_at(self, list_name: str, index: int) -> Optional[Dict[str, Any]]:
+        return dict(self.indexed(list_name)).get(index)
+
+    def add_entry(self, list_name: str, entry: Dict[str, Any]) -> int:
+        """Append one entry to an unnumbered list; returns its index."""
+        self.lists[list_name] = list(self.lists[list_name]) + [entry]
+        self._index[list_name] = list(self._index[list_name]) + [self._next_index]
+        self._next_index += 1
+        return self._next_index - 1
+
+    def set_at(self, list_name: str, index: int, entry: Dict[str, Any]) -> None:
+        position = self._index[list_name].index(index)
+        old_name = self.lists[list_name][position].get("name")
+        items = list(self.lists[list_name])
+        items[position] = entry
+        if old_name != entry.get("name"):   # groups follow a renamed member
+            items = [dict(e, members=[entry["name"] if m == old_name else m for m in e.get("members") or []])
+                     if e["type"] == "group" else e for e in items]
+        self.lists[list_name] = items
+
+    def remove_at(self, list_name: str, index: int) -> bool:
+        if index not in self._index[list_name]:
+            return False
+        position = self._index[list_name].index(index)
+        name = self.lists[list_name][position].get("name")
+        items = list(self.lists[list_name])
+        del items[position]
+        ids = list(self._index[list_name])
+        del ids[position]
+        self.lists[list_name] = [dict(e, members=[m for m in e.get("members") or [] if m != name])
+                                 if e["type"] == "group" else e for e in items]
+        self._index[list_name] = ids
+        return True
 
     def count(self, list_name: str) -> int:
         return len(self.lists[list_name])
@@ -269,7 +321,7 @@ class AddressBook:
             else:
                 item.pop("number", None)
             if not with_secrets:
-                for key in abook_csv.SECRET_KEY_BY_TYPE.values():
+                for key in codec.SECRET_KEYS.values():
                     item.pop(key, None)
             out.append(item)
         if spec.numbered:
@@ -281,10 +333,8 @@ class AddressBook:
         """Canon AddressBook CSV; passwords only when an export password encrypts them."""
         spec = self.kind.list(list_name)
         entries = self.device_entries(list_name, with_secrets=export_password is not None)
-        return abook_csv.render_canon_csv(entries, list_title=spec.title, one_touch=spec.one_touch,
-                                          export_password=export_password,
-                                          encrypted=export_password is not None,
-                                          salt=self._export_salt(export_password))
+        return codec.render_csv(entries, spec.title, spec.one_touch, export_password,
+                                self._export_salt(export_password) or b"")
 
     def _export_salt(self, export_password: Optional[str]) -> Optional[bytes]:
         """One salt per export password, so a client exporting every list under one password
@@ -297,20 +347,19 @@ class AddressBook:
             self._salts[export_password] = os.urandom(16)
         return self._salts[export_password]
 
-    def export_ldif(self, list_name: str) -> str:
-        """LDIF of the list's e-mail and fax entries (the format carries nothing else)."""
+    def export_ldif(self, list_name: str, with_passwords: bool = False) -> str:
+        """The list as the device's LDIF export (every destination type, ``indxid`` per record)."""
         spec = self.kind.list(list_name)
-        entries = [e for e in self.device_entries(list_name, with_secrets=False) if e["type"] in ldif.SUPPORTED_TYPES]
-        return ldif.render_ldif(entries, list_title=spec.title, on_unsupported="drop").text
+        return codec.render_ldif(self.indexed(list_name), spec.title, with_passwords)
 
     # --- import -------------------------------------------------------------------------
     def check_import(self, list_name: str, data: bytes, mode: str, password: Optional[str]) -> ImportResult:
         """Parse and check a Canon CSV import; nothing is stored here (see ``apply``)."""
         try:
-            parsed = abook_csv.parse_canon_csv(data, export_password=password or None, on_unsupported="drop")
-        except abook_csv.AddressBookFormatError as exc:
-            return ImportResult(False, errors=[exc.msg])
-        return self.check_entries(list_name, parsed.entries, mode, list(parsed.dropped))
+            entries, dropped = codec.parse_csv(data, password or None)
+        except codec.CodecError as exc:
+            return ImportResult(False, errors=[str(exc)])
+        return self.check_entries(list_name, entries, mode, dropped)
 
     def check_entries(self, list_name: str, raw_entries: Sequence[Mapping[str, Any]], mode: str,
                       dropped: Optional[List[Dict[str, Any]]] = None) -> ImportResult:
@@ -322,11 +371,8 @@ class AddressBook:
         accepted: List[Dict[str, Any]] = []
         for index, raw in enumerate(raw_entries, 1):
             entry = dict(raw)
-            for key, value in list(entry.items()):
-                if isinstance(value, abook_csv.EncryptedSecret):
-                    # without the password the ciphertext is stored as the password (what the EMC
-                    # guide says of encrypted imports, L5340-L5392)
-                    entry[key] = value.token
+            # without the password the ciphertext is stored as the password (what the EMC guide
+            # says of encrypted imports, L5340-L5392): codec.parse_csv leaves it in place
             entry_type = entry.get("type")
             if entry_type not in self.destination_types or (
                     entry_type == "file" and (entry.get("protocol") or "ftp") not in kind.file_protocols):
@@ -399,7 +445,7 @@ class AddressBook:
         for key in TEXT_FIELDS:
             value = entry.get(key)
             if isinstance(value, str) and value:
-                if key in ("password", "subaddress_password") and value.startswith(abook_csv.SECRET_TOKEN_PREFIX):
+                if key in ("password", "subaddress_password") and value.startswith(codec.TOKEN_PREFIX):
                     continue   # stored ciphertext, see check_entries
                 problem = text_problem(self.kind.name, entry, key, value)
                 if problem:
@@ -442,6 +488,7 @@ class AddressBook:
     def apply(self, list_name: str, result: ImportResult) -> None:
         if result.ok:
             self.lists[list_name] = result.entries
+            self._reindex(list_name)
 
     # --- per-entry edits (portal forms) -------------------------------------------------
     def put_entry(self, list_name: str, entry: Dict[str, Any]) -> None:

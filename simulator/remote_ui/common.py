@@ -7,7 +7,7 @@ password), the wire format ours.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Union
 
 from ..httpserver import Request, Response
 from . import pages
@@ -125,7 +125,8 @@ class FlavourUi:
         if gate:
             return gate
         self.state.counters["ldif_exports"] += 1
-        return pages.download(self.book.export_ldif(list_name), LDIF_TYPE, "abook.ldif")
+        return pages.download(self.book.export_ldif(list_name, self.state.password_export_allowed), LDIF_TYPE,
+                              "abook.ldif")
 
     def import_csv(self, fields: Mapping[str, Union[str, bytes]]) -> Response:
         gate = self.book_gate(transfer=True)
@@ -156,6 +157,60 @@ class FlavourUi:
         state.book_written()
         return pages.message(protocol.IMPORT_OK_TEXT, "Import", extra="\n" + pages.info_table(
             self.book_facts(), [(list_name, self.book.count(list_name), self.book.capacity(list_name))]))
+
+    # --- per-entry writes (public forms) ------------------------------------------------
+    def write_entry(self, list_name: str, index: Optional[int], entry: Optional[Dict[str, Any]]) -> Optional[Response]:
+        """Create (index None), replace (index + entry) or delete (entry None) one entry.
+
+        The device's import rules apply to the list as it would be; a refusal answers the
+        ``ERR_SUBMIT_FORM`` page naming the problems and stores nothing. Returns None on success.
+        """
+        book = self.book
+        spec = book.kind.list(list_name)
+        if entry is None:
+            done = book.remove_at(list_name, index) if not spec.numbered else book.delete_number(
+                list_name, index - spec.offset)
+            if not done:
+                return self.form_refused(["no destination %s in %s" % (index, spec.title)])
+            self.state.counters["entries_deleted"] += 1
+            self.state.book_written()
+            return None
+        items = book.indexed(list_name)
+        current = [dict(e, number=i) if spec.numbered else dict(e) for i, e in items]
+        position = None
+        if index is not None:
+            positions = [p for p, (i, _e) in enumerate(items) if i == index]
+            if not positions:
+                return self.form_refused(["no destination %s in %s" % (index, spec.title)])
+            position = positions[0]
+            current[position] = dict(entry)
+        elif spec.numbered and entry.get("number") in {i for i, _e in items}:
+            return self.form_refused(["No. %s is already in use" % entry.get("number")])
+        else:
+            current.append(dict(entry))
+            position = len(current) - 1
+        result = book.check_entries(list_name, current, "overwrite")
+        if result.dropped:
+            return self.form_refused(["%s: %s" % (d.get("name"), d.get("reason")) for d in result.dropped])
+        if not result.ok:
+            return self.form_refused(result.errors)
+        if spec.numbered:
+            stored = next(e for e in result.entries if e.get("number") == (entry["number"] - spec.offset))
+            if index is not None and index != entry["number"]:
+                book.delete_number(list_name, index - spec.offset)
+            book.put_entry(list_name, stored)
+        elif index is None:
+            book.add_entry(list_name, result.entries[position])
+        else:
+            book.set_at(list_name, index, result.entries[position])
+        self.state.counters["entries_modified" if index is not None else "entries_created"] += 1
+        self.state.book_written()
+        return None
+
+    def form_refused(self, problems: List[str]) -> Response:
+        self.state.counters["forms_refused"] += 1
+        return pages.message("%s: %s" % (protocol.CLASSIC_FORM_ERROR_MARKER, protocol.IMPORT_FAILED_TEXT),
+                             "Error", details=problems[:MAX_LISTED_ERRORS])
 
     # --- request helpers ----------------------------------------------------------------
     @staticmethod

@@ -13,11 +13,12 @@ device numbers. The per-entry e-mail flow keeps its state (slot, type) in the se
 from __future__ import annotations
 
 import re
-from typing import List, Mapping, Optional, Tuple, Union
+import time
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from ..httpserver import Request, Response
-from . import pages
-from .book import SimList, text_problem
+from . import codec, pages
+from .book import SimList
 from .common import BadRequest, FlavourUi
 from .state import Session, new_numeric_token
 from .table import protocol
@@ -30,6 +31,50 @@ LANGUAGE = "en"
 ICONS = {"email": "/media/ad_1.png", "ifax": "/media/ad_2.png", "fax": "/media/ad_3.png",
          "file": "/media/ad_6.png", "group": "/media/ad_grp.png", None: "/media/ad_dot.png"}
 _SLOT = re.compile(r"^\d{1,4}$")
+FORM = protocol.PORTAL_ENTRY_FORM_FIELDS
+TYPE_BY_VALUE = {value: key for key, value in protocol.PORTAL_ENTRY_TYPE_BY_NAME.items()}
+TITLES = {"email": "E-Mail", "fax": "Fax", "ifax": "I-Fax", "file": "File", "group": "Group"}
+MAIN_FIELD = {"email": "address", "ifax": "address", "fax": "fax_number", "file": "host"}
+
+
+def codec_main(kind: str) -> str:
+    """The Canon attribute of a type's main value (shown as i2032)."""
+    key = MAIN_FIELD.get(kind)
+    return next((a for a, k, _kind, _types in codec.ATTRIBUTES if k == key), "")
+
+
+def slot_form_values(entry: Mapping[str, Any]) -> Dict[str, str]:
+    """An entry as its slot page shows it (public i2021/i2032, the rest by attribute name; no password)."""
+    values: Dict[str, str] = {}
+    for attribute, text in codec.attributes_of(entry).items():
+        key = codec.BY_ATTRIBUTE[attribute][0]
+        if key == "name" or key == "reading" or key == MAIN_FIELD.get(entry["type"]):
+            values[FORM[key]] = text
+        else:
+            values[attribute] = text
+    return values
+
+
+def entry_from_slot_form(kind: str, fields: Mapping[str, Union[str, bytes]],
+                         old: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    attributes = {name.lower(): value for name, value in fields.items()
+                  if isinstance(value, str) and name.lower() in codec.BY_ATTRIBUTE}
+    entry = codec.entry_from_attributes(kind, attributes)
+    for key in ("name", "reading"):
+        value = fields.get(FORM[key])
+        if isinstance(value, str) and value:
+            entry[key] = value
+    main = MAIN_FIELD.get(kind)
+    value = fields.get(FORM["address"])
+    if main and isinstance(value, str) and value:
+        entry[main] = value
+    secret_key = codec.SECRET_KEYS.get(kind)
+    if secret_key:
+        if fields.get(protocol.PORTAL_PASSWORD_CHANGE_FIELD) == "1":
+            entry[secret_key] = str(fields.get(FORM["password"]) or "")
+        elif old is not None and old.get("type") == kind and old.get(secret_key):
+            entry[secret_key] = old[secret_key]
+    return entry
 
 
 class PortalUi(FlavourUi):
@@ -42,6 +87,9 @@ class PortalUi(FlavourUi):
             if request.path in self.paths:
                 return pages.message("Method not allowed.", "Error", status=405)
             return pages.not_found()
+        paced = self._paced()
+        if paced is not None:
+            return paced
         session = self.state.session_for(request.cookies())
         if name == "top":
             return self.top(session)
@@ -61,6 +109,16 @@ class PortalUi(FlavourUi):
             return getattr(self, "get_" + name)(session)
         except BadRequest as exc:
             return pages.message(str(exc), "Bad Request", status=400)
+
+    def _paced(self) -> Optional[Response]:
+        """Portal pacing (HAC: >= 2 s between requests): a faster request is refused."""
+        state = self.state
+        now = time.monotonic()
+        last, state.last_request_at = state.last_request_at, now
+        if state.min_interval > 0 and last is not None and now - last < state.min_interval:
+            state.counters["paced_refusals"] += 1
+            return pages.message(protocol.PORTAL_PACING_TEXT, "Busy")
+        return None
 
     def _token_input(self, session: Session) -> str:
         session.token = new_numeric_token()
@@ -207,19 +265,40 @@ class PortalUi(FlavourUi):
         return slot
 
     def post_select_slot(self, fields: Mapping[str, Union[str, bytes]], session: Session) -> Response:
+        """A used slot answers its page (values, action = its type's registration); an empty one the type form."""
         gate = self.book_gate()
         if gate:
             return gate
         spec = self._list_for(session.list_page or "coded_dial")
         session.slot = self._slot(fields, ENTRY["slot"], spec)
+        entry = self.book.by_device_number(spec.name).get(session.slot)
+        if entry is not None:
+            self.state.counters["slot_reads"] += 1
+            session.entry_type = entry["type"]
+            return self._register_page(session, entry["type"], slot_form_values(entry))
         session.entry_type = None
-        inner = "\n".join([
-            self._token_input(session),
-            "<p><label><input type=\"radio\" name=\"%s\" value=\"%s\" checked> E-Mail</label></p>"
-            % (ENTRY["type"], protocol.PORTAL_ENTRY_TYPE_EMAIL),
-            "<p><input type=\"submit\" value=\"Next\"></p>"])
+        kinds = [k for k in ("email", "fax", "ifax", "file", "group") if k in self.book.destination_types]
+        inner = "\n".join([self._token_input(session)] + [
+            "<p><label><input type=\"radio\" name=\"%s\" value=\"%s\"%s> %s</label></p>"
+            % (ENTRY["type"], protocol.PORTAL_ENTRY_TYPE_BY_NAME[k], " checked" if k == "email" else "", TITLES[k])
+            for k in kinds] + ["<p><input type=\"submit\" value=\"Next\"></p>"])
         return pages.page("Register New Destination", "<h1>Register New Destination: %s</h1>\n%s" % (
             str(session.slot).zfill(3), pages.form(E["new_entry"].path, inner)))
+
+    def _register_page(self, session: Session, kind: str, values: Mapping[str, str]) -> Response:
+        inner = "\n".join([self._token_input(session)] + [
+            "<p>%s %s</p>" % (pages.esc(k), pages.text_input(k, v)) for k, v in values.items()]
+            + ["<p><input type=\"submit\" value=\"OK\"></p>"])
+        if not values:      # a new destination: the type's empty form (e-mail: public i2021, i2032)
+            blank = [FORM["name"], FORM["reading"]] + ([FORM["address"]] if kind in MAIN_FIELD else [])
+            blank += [attribute for attribute, _key, _kind, types in codec.ATTRIBUTES
+                      if kind in types and attribute not in ("cn", "cnread", codec_main(kind))]
+            inner = "\n".join([self._token_input(session)] + [
+                "<p>%s %s</p>" % (pages.esc(k), pages.text_input(k)) for k in blank]
+                + ["<p><input type=\"submit\" value=\"OK\"></p>"])
+        endpoint = E[protocol.PORTAL_REGISTER_ENDPOINT[kind]].path
+        return pages.page("Register Destination: %s" % TITLES[kind], "<h1>%s %s</h1>\n%s" % (
+            TITLES[kind], str(session.slot).zfill(3), pages.form(endpoint, inner)))
 
     def post_new_entry(self, fields: Mapping[str, Union[str, bytes]], session: Session) -> Response:
         gate = self.book_gate()
@@ -227,40 +306,45 @@ class PortalUi(FlavourUi):
             return gate
         if session.slot is None:
             return self.expired()
-        if fields.get(ENTRY["type"]) != protocol.PORTAL_ENTRY_TYPE_EMAIL:
-            raise BadRequest("the simulator registers only e-mail destinations here (%s=%s)"
-                             % (ENTRY["type"], protocol.PORTAL_ENTRY_TYPE_EMAIL))
-        session.entry_type = "email"
-        inner = "\n".join([
-            self._token_input(session),
-            "<p>Name " + pages.text_input(ENTRY["name"], maxlength=16) + "</p>",
-            "<p>E-Mail Address " + pages.text_input(ENTRY["email"], maxlength=120) + "</p>",
-            "<p><input type=\"submit\" value=\"OK\"></p>"])
-        return pages.page("Register New Destination: E-Mail", "<h1>E-Mail</h1>\n%s"
-                          % pages.form(E["email_register"].path, inner))
+        kind = TYPE_BY_VALUE.get(str(fields.get(ENTRY["type"], "")))
+        if kind is None or kind not in self.book.destination_types:
+            raise BadRequest("%s must name a destination type this device has" % ENTRY["type"])
+        session.entry_type = kind
+        return self._register_page(session, kind, {})
 
-    def post_email_register(self, fields: Mapping[str, Union[str, bytes]], session: Session) -> Response:
-        gate = self.book_gate()
+    def _register(self, kind: str, fields: Mapping[str, Union[str, bytes]], session: Session) -> Response:
+        gate = self.book_gate(transfer=True)
         if gate:
             return gate
-        if session.slot is None or session.entry_type != "email":
+        if session.slot is None or session.entry_type != kind:
             return self.expired()
         page_name = session.list_page or "coded_dial"
         spec = self._list_for(page_name)
-        name, address = fields.get(ENTRY["name"]), fields.get(ENTRY["email"])
-        entry = {"type": "email", "name": name if isinstance(name, str) else "",
-                 "address": address if isinstance(address, str) else ""}
-        problems = [p for p in (text_problem(self.book.kind.name, entry, "name", entry["name"]),
-                                text_problem(self.book.kind.name, entry, "address", entry["address"])) if p]
-        if not entry["name"] or not entry["address"]:
-            problems.insert(0, "name and e-mail address are required")
-        if problems:
-            return pages.message(protocol.IMPORT_FAILED_TEXT, "Register", details=problems)
-        entry["number"] = session.slot - spec.offset
-        self.book.put_entry(spec.name, entry)
-        self.state.counters["entries_registered"] += 1
+        old = self.book.by_device_number(spec.name).get(session.slot)
+        entry = entry_from_slot_form(kind, fields, old)
+        entry["number"] = session.slot
+        answer = self.write_entry(spec.name, session.slot if old is not None else None, entry)
+        if answer is not None:
+            return answer
+        if kind == "email" and old is None:
+            self.state.counters["entries_registered"] += 1
         session.slot = session.entry_type = None
         return pages.redirect(E[page_name].path)
+
+    def post_email_register(self, fields: Mapping[str, Union[str, bytes]], session: Session) -> Response:
+        return self._register("email", fields, session)
+
+    def post_fax_register(self, fields: Mapping[str, Union[str, bytes]], session: Session) -> Response:
+        return self._register("fax", fields, session)
+
+    def post_ifax_register(self, fields: Mapping[str, Union[str, bytes]], session: Session) -> Response:
+        return self._register("ifax", fields, session)
+
+    def post_file_register(self, fields: Mapping[str, Union[str, bytes]], session: Session) -> Response:
+        return self._register("file", fields, session)
+
+    def post_group_register(self, fields: Mapping[str, Union[str, bytes]], session: Session) -> Response:
+        return self._register("group", fields, session)
 
     def _delete(self, fields: Mapping[str, Union[str, bytes]], page_name: str) -> Response:
         gate = self.book_gate()
@@ -268,8 +352,10 @@ class PortalUi(FlavourUi):
             return gate
         spec = self._list_for(page_name)
         slot = self._slot(fields, ENTRY["delete_slot"], spec)
-        if self.book.delete_number(spec.name, slot - spec.offset):
-            self.state.counters["entries_deleted"] += 1
+        if slot in self.book.by_device_number(spec.name):
+            answer = self.write_entry(spec.name, slot, None)
+            if answer is not None:
+                return answer
         return pages.redirect(E[page_name].path)
 
     def post_delete_entry(self, fields: Mapping[str, Union[str, bytes]], session: Session) -> Response:

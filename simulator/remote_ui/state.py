@@ -24,7 +24,7 @@ DEFAULT_LOCKOUT_THRESHOLD = 5
 DEFAULT_LOCKOUT_SECONDS = 60.0
 DEFAULT_WORKFLOWS = 3
 SPEC_KEYS = ("system_manager_id", "system_manager_pin", "tls", "lockout_threshold", "lockout_seconds",
-             "starting_seconds", "receive_restricted", "busy", "ports")
+             "starting_seconds", "receive_restricted", "busy", "ports", "min_interval", "login_form")
 RESTRICTED, NOT_RESTRICTED = 1, 2     # values of RESTRICT_ADDRESS_BOOK_RECEIVE_OID
 
 
@@ -39,6 +39,7 @@ class Session:
     list_page: Optional[str] = None    # portal: the list page loaded last (favourites / coded dial)
     slot: Optional[int] = None         # portal per-entry flow: the selected device number
     entry_type: Optional[str] = None   # portal per-entry flow: the chosen destination type
+    nag: bool = False                  # classic: the default-password nag is not answered yet
 
 
 def new_id() -> str:
@@ -88,6 +89,11 @@ class RuiState:
                 raise ValueError("%s: %s" % (device.address, exc)) from None
         self.workflows = int(spec.get("workflows", caps.get("workflows", DEFAULT_WORKFLOWS)))
         self.password_export_allowed = False
+        # portal pacing: requests closer than this (seconds) are refused (HAC: >= 2 s); 0 = off
+        self.min_interval = float(settings.get("min_interval", 0.0))
+        self.last_request_at: Optional[float] = None
+        # which public login form the device serves (docs/simulator-remote-ui.md §1)
+        self.login_form = str(settings.get("login_form", "default"))
         self.failures = 0
         self.locked_until = 0.0
         self.starting_until = 0.0
@@ -95,7 +101,9 @@ class RuiState:
         self.counters: Dict[str, int] = {
             "logins_ok": 0, "logins_failed": 0, "logins_locked_out": 0, "imports_ok": 0, "imports_failed": 0,
             "exports": 0, "ldif_exports": 0, "entries_registered": 0, "entries_deleted": 0,
-            "token_rejected": 0, "session_expired": 0, "workflows_deleted": 0}
+            "token_rejected": 0, "session_expired": 0, "workflows_deleted": 0,
+            "entries_created": 0, "entries_modified": 0, "forms_refused": 0, "list_reads": 0,
+            "slot_reads": 0, "paced_refusals": 0, "password_nag": 0}
         self.last_import: Optional[Dict[str, Any]] = None
         device.boot_hooks.append(self.on_boot)
         if self.book is not None:
@@ -230,7 +238,7 @@ class RuiState:
                 raise ValueError("address_book must map list names to entry lists")
             staged = AddressBook(self.book.kind.name, "fax" in self.book.destination_types, content)
             for name in content:
-                self.book.lists[name] = staged.lists[name]
+                self.book.replace(name, staged.lists[name])
         if "busy" in body:
             self.busy = check_busy(body["busy"])
         for key in ("lockout_threshold", "workflows"):
@@ -239,7 +247,7 @@ class RuiState:
                 if value < 0:
                     raise ValueError("%s must be >= 0" % key)
                 setattr(self, key, value)
-        for key in ("lockout_seconds", "starting_seconds"):
+        for key in ("lockout_seconds", "starting_seconds", "min_interval"):
             if key in body:
                 value = float(body[key])
                 if value < 0:
@@ -257,6 +265,7 @@ class RuiState:
 
 
 CONTROL_KEYS = ("busy", "lockout_threshold", "lockout_seconds", "receive_restricted", "starting_seconds",
+                "min_interval",
                 "workflows", "tls", "address_book", "clear_lockout", "system_manager_id", "system_manager_pin")
 
 

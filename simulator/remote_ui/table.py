@@ -1,10 +1,11 @@
-"""The collection files the simulated Remote UI shares with the Remote UI client.
+"""The one collection file the simulated Remote UI shares with the Remote UI client: the protocol table.
 
-The Remote UI's paths, form fields, cookies and page texts are spelled once, in
-``plugins/module_utils/transport/protocol_table.py``; the address-book file formats once, in
-``plugins/module_utils/addressbook/formats``. The simulator loads those two pure-Python, Ansible-free files
-instead of copying them, so a correction made for a real device reaches both sides. Everything
-else the simulator decides (book limits, sessions, pages) is its own code.
+``plugins/module_utils/transport/protocol_table.py`` holds the wire *vocabulary* - paths, form field
+names and values, cookies, page sentences - each marked public or simulator-defined; the simulator
+loads that pure-Python, Ansible-free file so a path is spelled once. Nothing else is shared: the
+simulator's address-book codecs (CSV, LDIF, the adrsList script, the entry forms) are its own
+(``codec.py``), written from the documented formats, so a codec bug on one side shows up as a test
+failure instead of agreeing with itself.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ def _load(name: str):
 
 
 protocol = _load("transport.protocol_table")
-abook_csv = _load("addressbook.formats.abook_csv")
-ldif = _load("addressbook.formats.ldif")
 
 CLASSIC = protocol.CLASSIC
 PORTAL = protocol.PORTAL

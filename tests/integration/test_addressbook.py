@@ -215,6 +215,12 @@ BOOK_PLAYBOOK = """
 """
 
 
+def entry_writes(snapshot):
+    """Entries written through the public per-entry forms (create, modify, delete)."""
+    counters = snapshot["counters"]
+    return counters["entries_created"] + counters["entries_modified"] + counters["entries_deleted"]
+
+
 def book(snapshot, name):
     return snapshot["address_book"][name]
 
@@ -237,8 +243,9 @@ def check_every_state_on_every_book_type(tmp_path, proc):
         where = "%s (Type %s)" % (host, book_type)
 
         # --- workflow acknowledgement (Type II/III): refused and nothing written, then deleted -----
-        # (one import in all when the acknowledged run writes: the refused run wrote nothing)
-        assert r["s_merged"]["counters"]["imports_ok"] == 1, where
+        # (four entries written one by one through the public forms, no whole-list import: the
+        # refused run wrote nothing)
+        assert entry_writes(r["s_merged"]) == 4 and r["s_merged"]["counters"]["imports_ok"] == 0, where
         if book_type == "I":
             assert r["noack"]["changed"] is True and r["merged"]["changed"] is False, where
         else:
@@ -263,7 +270,7 @@ def check_every_state_on_every_book_type(tmp_path, proc):
         # --- check mode: planned, nothing written ---------------------------------------------------
         assert r["check"]["changed"] is True and len(r["check"]["changes"][main]["removed"]) == 4, where
         assert r["s_check"]["address_book"] == r["s_merged"]["address_book"], where
-        assert r["s_check"]["counters"]["imports_ok"] == r["s_merged"]["counters"]["imports_ok"], where
+        assert entry_writes(r["s_check"]) == entry_writes(r["s_merged"]), where
 
         # --- replaced with a backup taken before the write --------------------------------------------
         replaced = by_name(book(r["s_replaced"], main))
@@ -287,10 +294,11 @@ def check_every_state_on_every_book_type(tmp_path, proc):
         # --- a bad entry fails with its code before anything is written -----------------------------
         assert r["bad"]["failed"] is True and r["bad"]["error_code"] == "addressbook_invalid_entry", where
         assert r["bad"]["error_details"]["list"] == main and r["bad"]["error_details"]["field"] == "name"
-        lists_overridden = len(r["overridden"]["changes"])     # one import per list that changed
-        imports_before = r["s_replaced"]["counters"]["imports_ok"]
-        assert r["s_bad"]["counters"]["imports_ok"] == imports_before + lists_overridden, where
-        assert r["s_bad"]["counters"]["imports_failed"] == 0, "the device never saw the bad entry"
+        entries_overridden = sum(len(change.get(kind) or []) for change in r["overridden"]["changes"].values()
+                                 for kind in ("added", "removed", "modified"))   # one form chain per entry
+        assert entry_writes(r["s_bad"]) == entry_writes(r["s_replaced"]) + entries_overridden, where
+        assert r["s_bad"]["counters"]["forms_refused"] == 0, "the device never saw the bad entry"
+        assert r["s_bad"]["counters"]["imports_ok"] == r["s_bad"]["counters"]["imports_failed"] == 0, where
 
         # --- deleted ---------------------------------------------------------------------------------
         assert r["deleted"]["changed"] is True and book(r["s_end"], main) == [], where

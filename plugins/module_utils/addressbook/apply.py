@@ -69,7 +69,8 @@ def write_backup(params: Dict[str, Any], client: Any, session: Any, plan: Any, b
     names = list(plan.target_lists)
     files = []
     device_ldif = getattr(session, "flavour", None) == protocol_table.CLASSIC
-    if fmt == "canon_csv" or (fmt == "ldif" and device_ldif):
+    device_files = getattr(client, "device_exports", True)    # per-entry path: rendered from the lists read
+    if device_files and (fmt == "canon_csv" or (fmt == "ldif" and device_ldif)):
         for name in names:
             data = client.export_list(name, fmt, export_password=options.get("export_password"))
             if fmt == "ldif":

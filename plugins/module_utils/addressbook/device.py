@@ -3,30 +3,54 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The address book of one device, over a logged-in Remote UI session.
 
-Thin on purpose: one method per device operation (book information, export, read, import).
-Planning, validation and diffs live in ``addressbook.py``; paths and fields in
-``protocol_table.py``.
+Thin on purpose: one method per device operation (book information, read, write, export).
+Planning, validation and diffs live in ``model.py``; paths and fields in ``protocol_table.py``.
 
-Passwords: the device never shows them in clear. Lists are read with the export encrypted under a
-random per-client transfer password and parsed *without* it, so every stored password is an
-``EncryptedSecret`` (plaintext unknown, ``addressbook.secret_is_known`` is False). Writing a list
-encrypts declared passwords with the same transfer password and writes such secrets back
-unchanged, so a list can be rewritten without losing the passwords nobody declared.
+Default path (``write_method='per_entry'``): the public flows (canon-public-protocol-facts.md §2).
+
+* classic (Type I): each list is read with the LDIF export ``/rps/abook.ldif`` (``AID``), whose
+  records carry Canon's address-book attributes and the entry index ``indxid``; entries are written
+  one by one through the per-entry forms ``aprop.cgi`` -> ``anewadrs.cgi`` / ``amodadrs.cgi`` and
+  ``adelete.cgi`` from the list frame ``alframe.cgi``, each with the Token of the page before;
+* portal (Types II/III): the list pages (favourites / coded dial) give slot, type icon, name and
+  address; slots of other types than e-mail are read from their slot page (``m_addresslist.cgi``);
+  writes go through the slot forms (``a_new.cgi`` + the type's registration form) and the delete
+  forms. The e-mail forms are public; the other types' registration pages are simulator-defined.
+
+Only the entries the plan changes are written: a one-entry change is one request chain.
+Passwords are never read back (the LDIF carries ``pwd`` only when password export is allowed,
+which the collection never turns on): a stored password reads as an ``EncryptedSecret`` whose
+plaintext is unknown; a modify form leaves it alone unless a declared password is sent with the
+"change password" flag.
+
+``write_method='bulk_import'`` keeps the older simulator-defined CSV export/import of whole lists
+(``abookexport.cgi``/``abookimport.cgi``, ``a_export.cgi``/``a_import.cgi``): no public URL exists.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook import model as ab
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import abook_csv, ldif as ldif_format
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table as pt
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.remote_ui import Page, RemoteUiSession
 
 EXPORT_FORMATS: Tuple[str, ...] = ("canon_csv", "ldif")
+WRITE_METHODS: Tuple[str, ...] = ("per_entry", "bulk_import")
+UNREAD_SECRET = abook_csv.EncryptedSecret("")      # a stored password the device does not show
+_COLUMN_BY_NAME = {column.name: column for column in abook_csv.COLUMNS}
+_COLUMN_BY_KEY = {column.key: column for column in abook_csv.COLUMNS if column.key}
+_MAIN_FIELD = {"email": "address", "ifax": "address", "fax": "fax_number", "file": "host"}
+# portal list page icons (public captures; fax is the simulator's choice)
+_ICON_TYPES = {"ad_1": "email", "ad_2": "ifax", "ad_3": "fax", "ad_6": "file", "ad_grp": "group"}
+_ROW = re.compile(r'addressListLink\((\d+)\)[^>]*>\s*<img src="[^"]*/(ad_\w+)\.\w+"[^>]*>.*?'
+                  r'<td class="name">(.*?)</td>\s*<td class="address">(.*?)</td>', re.S)
 AREA = "address_book"
 CSV_CONTENT_TYPE = "text/csv"
 _TRUE_WORDS = ("1", "true", "yes", "on")
@@ -119,10 +143,131 @@ def _scrubbed(exc: CanonError, secret_values: Sequence[str]) -> CanonError:
     return scrubbed
 
 
+def _cell_into(entry: Dict[str, Any], attribute: str, text: str, where: str) -> None:
+    """One Canon attribute value into an entry (the CSV column codecs; unknown attributes ignored)."""
+    column = _COLUMN_BY_NAME.get(attribute.lower())
+    if column is None or text == "" or column.kind in ("objectclass", "secret") or entry["type"] not in column.types:
+        return
+    if column.name == "dn":
+        return
+    try:
+        abook_csv._parse_cell(column, text, entry, where, None, False)   # pylint: disable=protected-access
+    except abook_csv.AddressBookFormatError as exc:
+        raise CanonError("rui_unexpected_response", "The device's address data is unreadable: %s" % exc.msg) from None
+
+
+def _unread_secrets(entry: Dict[str, Any]) -> Dict[str, Any]:
+    if entry["type"] == "file":
+        entry["password"] = UNREAD_SECRET
+    return entry
+
+
+def parse_device_ldif(data: bytes) -> List[Tuple[int, Dict[str, Any]]]:
+    """(indxid, entry) of each record of the classic LDIF export (Canon attribute names).
+
+    Records of classes the collection does not model (``ipfax``) are refused: writing the list
+    back would lose them.
+    """
+    text = abook_csv.decode_text(data)
+    try:
+        records = ldif_format._unfolded_records(text)   # pylint: disable=protected-access
+    except abook_csv.AddressBookFormatError as exc:
+        raise CanonError("rui_unexpected_response", "The device's LDIF export is unreadable: %s" % exc.msg) from None
+    out: List[Tuple[int, Dict[str, Any]]] = []
+    for record in records:
+        values: List[Tuple[str, str]] = []
+        for number, line in record:
+            try:
+                values.append(ldif_format._decode_line(number, line))   # pylint: disable=protected-access
+            except abook_csv.AddressBookFormatError as exc:
+                raise CanonError("rui_unexpected_response", "The device's LDIF export is unreadable: %s"
+                                 % exc.msg) from None
+        classes = [value.lower() for name, value in values if name == "objectclass"]
+        kinds = [abook_csv.TYPE_BY_OBJECTCLASS[c] for c in classes if c in abook_csv.TYPE_BY_OBJECTCLASS]
+        unmodelled = [c for c in classes if c in abook_csv.UNMODELLED_OBJECTCLASSES]
+        if unmodelled or not kinds:
+            raise CanonError("addressbook_unsupported_type", "The device's list holds a destination of class %s, "
+                             "which this collection does not model." % (unmodelled or classes or ["?"])[0])
+        entry: Dict[str, Any] = {"type": kinds[0]}
+        index = None
+        for name, value in values:
+            if name == "indxid":
+                index = int(value)
+            elif name not in ("dn", "objectclass", "pwd"):
+                _cell_into(entry, name, value, "LDIF record %s" % value)
+        if index is None:
+            raise CanonError("rui_unexpected_response", "An LDIF record of the device has no indxid.")
+        out.append((index, _unread_secrets(entry)))
+    return out
+
+
+def parse_portal_list(page: Page) -> List[Tuple[int, str, str, str]]:
+    """(slot, type or '', name, address) of every row of a portal address list page."""
+    rows = []
+    for slot, icon, name, address in _ROW.findall(page.text):
+        rows.append((int(slot), _ICON_TYPES.get(icon, ""), html.unescape(re.sub(r"<[^>]*>", "", name)).strip(),
+                     html.unescape(re.sub(r"<[^>]*>", "", address)).strip()))
+    return rows
+
+
+def entry_fields(entry: Mapping[str, Any], public: Mapping[str, str], write_password: bool,
+                 password_flag: Tuple[str, str]) -> Dict[str, str]:
+    """An entry as per-entry form fields: the public field names where they exist, Canon attribute
+    names for the rest (simulator-defined); the password only with its change flag."""
+    kind = entry["type"]
+    fields: Dict[str, str] = {}
+    for key, column in _COLUMN_BY_KEY.items():
+        if kind not in column.types or column.kind in ("objectclass", "secret") or column.name == "dn":
+            continue
+        value = entry.get(key)
+        if value is None:
+            continue
+        text = abook_csv._render_cell(column, entry, kind, "", (None, False, secrets.token_bytes, b""))  # pylint: disable=protected-access
+        if key == "protocol" and "protocol" in public:
+            fields[public["protocol"]] = pt.CLASSIC_PROTOCOL_BY_NAME.get(text, text)
+            continue
+        name = public.get("address" if key == _MAIN_FIELD.get(kind) else key)
+        fields[name or column.name] = text
+    if "number" in public and entry.get("number") is not None:
+        fields[public["number"]] = str(entry["number"])
+    secret_key = abook_csv.SECRET_KEY_BY_TYPE.get(kind)
+    if write_password and secret_key and isinstance(entry.get(secret_key), str):
+        fields[public["password"]] = entry[secret_key]
+        fields[password_flag[0]] = password_flag[1]
+    return fields
+
+
+def _portal_entry(kind: str, fields: Mapping[str, str]) -> Dict[str, Any]:
+    names = pt.PORTAL_ENTRY_FORM_FIELDS
+    entry: Dict[str, Any] = {"type": kind}
+    for name, value in fields.items():
+        if name == names["name"]:
+            entry["name"] = value
+        elif name == names["reading"]:
+            if value:
+                entry["reading"] = value
+        elif name == names["address"]:
+            if _MAIN_FIELD.get(kind):
+                entry[_MAIN_FIELD[kind]] = value
+        else:
+            _cell_into(entry, name, value, "slot page field %s" % name)
+    return _unread_secrets(entry)
+
+
+def _key(numbered: bool, entry: Mapping[str, Any]) -> Any:
+    return entry.get("number") if numbered else entry.get("name")
+
+
 class AddressBookClient:
     """Address-book operations of one device; ``session`` must stay open while it is used."""
 
-    def __init__(self, session: RemoteUiSession, transfer_password: Optional[str] = None) -> None:
+    def __init__(self, session: RemoteUiSession, transfer_password: Optional[str] = None,
+                 write_method: str = "per_entry") -> None:
+        if write_method not in WRITE_METHODS:
+            raise CanonError("invalid_argument", "write_method must be one of %s" % ", ".join(WRITE_METHODS))
+        self.write_method = write_method
+        self._read: Dict[str, List[Tuple[int, Dict[str, Any]]]] = {}
+        self.requests_by_operation: Dict[str, int] = {}
         self.session = session
         self._transfer_password = transfer_password or secrets.token_urlsafe(24)   # 32 ASCII characters
         _check_encryption_password(self._transfer_password, "transfer_password")
@@ -152,11 +297,34 @@ class AddressBookClient:
 
     # ------------------------------------------------------------------ operations ---------
     def info(self, refresh: bool = False) -> BookInfo:
-        """The book_info page (cached; ``refresh`` reads it again, e.g. after a write)."""
+        """Book type, lists and abilities (cached; ``refresh`` reads them again, e.g. after a write).
+
+        Classic: the address-list page (``asublist.cgi``, public path) that opens the area; portal:
+        the simulator-defined ``a_info.html`` (no public page gives type and capacities).
+        """
         if self._info is None or refresh:
-            self._open()
-            self._info = parse_book_info(self.session.get_page("book_info"))
+            if self.session.flavour == pt.CLASSIC and self.write_method == "per_entry":
+                self._area_open = False
+                self._info = parse_book_info(self._counted("info", lambda: self.session.open_area(AREA)))
+                self._area_open = True
+            else:
+                self._open()
+                self._info = parse_book_info(self.session.get_page("book_info"))
         return self._info
+
+    def _counted(self, operation: str, action: Any) -> Any:
+        """Run one operation and count its HTTP exchanges (for the public-share figures)."""
+        before = self.session.request_count
+        try:
+            return action()
+        finally:
+            self.requests_by_operation[operation] = (self.requests_by_operation.get(operation, 0)
+                                                     + self.session.request_count - before)
+
+    @property
+    def device_exports(self) -> bool:
+        """Whether backups come from the device's own export (bulk path) or are rendered from the read."""
+        return self.write_method == "bulk_import"
 
     def capabilities(self) -> Dict[str, Any]:
         """The capability dict ``addressbook.normalize_capabilities`` accepts, from the device's facts."""
@@ -210,10 +378,203 @@ class AddressBookClient:
         return page.content
 
     def read_lists(self, names: Sequence[str], on_unsupported: str = "error") -> Dict[str, List[Dict[str, Any]]]:
-        """Entries of each list, normalised as ``addressbook.normalize_entry`` makes them.
+        """Entries of each list, as ``model.normalize_entry`` accepts them (passwords unread)."""
+        if self.write_method == "bulk_import":
+            return self._bulk_read(names, on_unsupported)
+        result: Dict[str, List[Dict[str, Any]]] = {}
+        for name in names:
+            self._list_spec(name)
+            try:
+                items = self._counted("read", lambda name=name: self._read_list(name))
+            except CanonError as exc:
+                if exc.error_code == "feature_restricted":
+                    raise CanonError("feature_restricted", "The device refused to give out %s: %s" % (name, exc.msg),
+                                     hint="Settings/Registration > Function Settings > Send > Restrict Receiving for "
+                                     "Each Function > Address Book (Type I), or the device's import/export "
+                                     "restriction; turn it off on the device.") from None
+                raise
+            self._read[name] = items
+            result[name] = [dict(entry) for _index, entry in items]
+        return result
 
-        Passwords come back as ``EncryptedSecret`` (see the module docstring).
+    def _aid(self, list_name: str) -> int:
+        spec = self._list_spec(list_name)
+        book = ab.book_type_spec(self.info().book_type)
+        return pt.CLASSIC_ONE_TOUCH_AID if spec.one_touch else book.lists.index(spec) + 1
+
+    def _read_list(self, list_name: str) -> List[Tuple[int, Dict[str, Any]]]:
+        if self.session.flavour == pt.CLASSIC:
+            fields = dict(pt.CLASSIC_LDIF_FIELDS, **{pt.CLASSIC_LIST_ID_FIELD: str(self._aid(list_name))})
+            self._form()
+            page = self.session.post_form("ldif_export", fields)
+            if page.is_html:
+                raise CanonError("rui_unexpected_response", "The device answered the LDIF export of %s with a page: %s"
+                                 % (list_name, page.visible_text[:300]), list=list_name)
+            items = parse_device_ldif(page.content)
+            spec = self._list_spec(list_name)
+            if spec.numbered:
+                book_type = self.info().book_type
+                for index, entry in items:
+                    entry["number"] = ab.from_device_number(book_type, list_name, index)
+            return items
+        return self._read_portal_list(list_name)
+
+    def _portal_page(self, list_name: str) -> str:
+        return "favorites" if self._list_spec(list_name).one_touch else "coded_dial"
+
+    def _read_portal_list(self, list_name: str) -> List[Tuple[int, Dict[str, Any]]]:
+        book_type = self.info().book_type
+        page_name = self._portal_page(list_name)
+        rows = parse_portal_list(self.session.get_page(page_name))
+        items: List[Tuple[int, Dict[str, Any]]] = []
+        for slot, kind, name, address in rows:
+            if not kind:
+                continue
+            if kind == "email":
+                entry: Dict[str, Any] = {"type": "email", "name": name, "address": address}
+            else:
+                page = self.session.post_form("select_slot", {pt.PORTAL_ENTRY_FIELDS["slot"]: str(slot)})
+                form = next((f for f in page.forms if f["action"]), None)
+                if form is None:
+                    raise CanonError("rui_unexpected_response", "Slot %d of %s shows no form." % (slot, list_name))
+                entry = _portal_entry(kind, {k: v for k, v in form["fields"].items() if k != pt.PORTAL_TOKEN_FIELD})
+            entry["number"] = ab.from_device_number(book_type, list_name, slot)
+            items.append((slot, entry))
+        return items
+
+    def write_list(self, list_name: str, entries: Sequence[Mapping[str, Any]], mode: str = "overwrite") -> str:
+        """Make one list hold ``entries`` (``overwrite``) by writing only the entries that differ.
+
+        Per entry through the public forms (deletes first, groups after their members); with
+        ``write_method='bulk_import'`` the whole list through the simulator-defined import.
+        Returns a summary sentence; a refused form raises ``addressbook_import_failed``.
         """
+        if self.write_method == "bulk_import":
+            return self._bulk_write(list_name, entries, mode)
+        if mode != "overwrite":
+            raise CanonError("invalid_argument", "per-entry writes take the whole list (mode overwrite)")
+        spec = self._list_spec(list_name)
+        if list_name not in self._read:
+            self.read_lists([list_name])
+        before = self._read[list_name]
+        creates, modifies, deletes = self.entry_changes(spec, before, entries)
+        try:
+            self._counted("write", lambda: self._write_entries(list_name, creates, modifies, deletes))
+        except CanonError as exc:
+            raise _scrubbed(exc, _plaintext_secrets(entries)) from None
+        self._read.pop(list_name, None)
+        self._info = None
+        return "%s: %d created, %d changed, %d deleted" % (list_name, len(creates), len(modifies), len(deletes))
+
+    @staticmethod
+    def entry_changes(spec: ab.ListSpec, before: Sequence[Tuple[int, Mapping[str, Any]]],
+                      after: Sequence[Mapping[str, Any]]) -> Tuple[list, list, list]:
+        """(creates, modifies, deletes) that turn ``before`` (index, entry) into ``after``.
+
+        creates: [entry]; modifies: [(index, entry, write_password)]; deletes: [(index, entry)].
+        Entries are matched by number (numbered lists) or name; a changed type is delete + create.
+        """
+        def normal(entry: Mapping[str, Any]) -> Dict[str, Any]:
+            return ab.comparable(ab.normalize_entry(entry, spec.name))
+
+        have: Dict[Any, Tuple[int, Mapping[str, Any]]] = {}
+        for index, entry in before:
+            have.setdefault(_key(spec.numbered, entry), (index, entry))
+        creates: List[Mapping[str, Any]] = []
+        modifies: List[Tuple[int, Mapping[str, Any], bool]] = []
+        deletes: List[Tuple[int, Mapping[str, Any]]] = []
+        kept = set()
+        for entry in after:
+            key = _key(spec.numbered, entry)
+            found = have.get(key)
+            if found is None or key in kept:
+                creates.append(entry)
+                continue
+            kept.add(key)
+            index, current = found
+            if current["type"] != entry["type"]:
+                deletes.append((index, current))
+                creates.append(entry)
+                continue
+            secret_key = abook_csv.SECRET_KEY_BY_TYPE.get(entry["type"])
+            wanted = entry.get(secret_key) if secret_key else None
+            write_password = ab.secret_is_known(wanted) and wanted != current.get(secret_key)
+            if normal(current) != normal(entry) or write_password:
+                modifies.append((index, entry, write_password))
+        for index, entry in before:
+            if _key(spec.numbered, entry) not in kept:
+                deletes.append((index, entry))
+        return creates, modifies, deletes
+
+    def _write_entries(self, list_name: str, creates: list, modifies: list, deletes: list) -> None:
+        groups_last = sorted(deletes, key=lambda item: item[1]["type"] != "group")
+        for index, entry in groups_last:
+            self._delete_entry(list_name, index, entry)
+        ordered = ([("modify", item) for item in modifies if item[1]["type"] != "group"]
+                   + [("create", (None, e, True)) for e in creates if e["type"] != "group"]
+                   + [("modify", item) for item in modifies if item[1]["type"] == "group"]
+                   + [("create", (None, e, True)) for e in creates if e["type"] == "group"])
+        for action, (index, entry, write_password) in ordered:
+            self._put_entry(list_name, index, entry, write_password)
+
+    # --- classic per-entry forms -----------------------------------------------------------
+    def _frame(self, list_name: str) -> None:
+        self.session.get_page("list_frame", {pt.CLASSIC_LIST_ID_FIELD: str(self._aid(list_name))})
+
+    def _classic_fields(self, entry: Mapping[str, Any], write_password: bool) -> Dict[str, str]:
+        public = dict(pt.CLASSIC_ENTRY_FIELDS, protocol=pt.CLASSIC_PROTOCOL_FIELD)
+        fields = entry_fields(entry, public, write_password, (pt.CLASSIC_PASSWORD_CHANGE_FIELD, "1"))
+        fields[pt.CLASSIC_CLASS_FIELD] = pt.CLASSIC_CLASS_BY_TYPE[entry["type"]]
+        return fields
+
+    def _delete_entry(self, list_name: str, index: int, entry: Mapping[str, Any]) -> None:
+        if self.session.flavour == pt.CLASSIC:
+            self._frame(list_name)
+            self.session.post_form("entry_delete", {pt.CLASSIC_LIST_ID_FIELD: str(self._aid(list_name)),
+                                                    pt.CLASSIC_ENTRY_INDEX_FIELD: str(index)})
+            return
+        page_name = self._portal_page(list_name)
+        self.session.get_page(page_name)
+        self.session.post_form("delete_entry" if page_name == "favorites" else "delete_coded",
+                               {pt.PORTAL_ENTRY_FIELDS["delete_slot"]: str(index)})
+
+    def _put_entry(self, list_name: str, index: Optional[int], entry: Mapping[str, Any],
+                   write_password: bool) -> None:
+        spec = self._list_spec(list_name)
+        if self.session.flavour == pt.CLASSIC:
+            aid = str(self._aid(list_name))
+            self._frame(list_name)
+            show = {pt.CLASSIC_ENTRY_MODE_FIELD: pt.CLASSIC_ENTRY_MODES["new" if index is None else "show"],
+                    pt.CLASSIC_LIST_ID_FIELD: aid}
+            show.update(pt.CLASSIC_ENTRY_FORM_FIELDS)
+            if index is not None:
+                show.update({pt.CLASSIC_ENTRY_INDEX_FIELD: str(index),
+                             pt.CLASSIC_CLASS_FIELD: pt.CLASSIC_CLASS_BY_TYPE[entry["type"]]})
+            self.session.post_form("entry_form", show)
+            fields = self._classic_fields(entry, write_password)
+            fields[pt.CLASSIC_LIST_ID_FIELD] = aid
+            if index is None:
+                self.session.post_form("entry_create", fields)
+            else:
+                fields.update({pt.CLASSIC_ENTRY_MODE_FIELD: pt.CLASSIC_ENTRY_MODES["modify"],
+                               pt.CLASSIC_ENTRY_INDEX_FIELD: str(index)})
+                self.session.post_form("entry_modify", fields)
+            return
+        book_type = self.info().book_type
+        slot = ab.to_device_number(book_type, list_name, entry["number"])
+        self.session.get_page(self._portal_page(list_name))
+        self.session.post_form("select_slot", {pt.PORTAL_ENTRY_FIELDS["slot"]: str(slot)})
+        if index is None:
+            self.session.post_form("new_entry", {pt.PORTAL_ENTRY_FIELDS["type"]:
+                                                 pt.PORTAL_ENTRY_TYPE_BY_NAME[entry["type"]]})
+        public = dict(pt.PORTAL_ENTRY_FORM_FIELDS)
+        fields = entry_fields(dict(entry, number=None), public, write_password,
+                              (pt.PORTAL_PASSWORD_CHANGE_FIELD, "1"))
+        self.session.post_form(pt.PORTAL_REGISTER_ENDPOINT[entry["type"]], fields)
+
+    # --- simulator-defined bulk path (write_method: bulk_import) -----------------------------
+    def _bulk_read(self, names: Sequence[str], on_unsupported: str = "error") -> Dict[str, List[Dict[str, Any]]]:
+        """Entries of each list from the simulator-defined CSV export (passwords as EncryptedSecret)."""
         book_type = self.info().book_type
         result: Dict[str, List[Dict[str, Any]]] = {}
         for name in names:
@@ -222,7 +583,7 @@ class AddressBookClient:
             result[name] = parsed.entries
         return result
 
-    def write_list(self, list_name: str, entries: Sequence[Mapping[str, Any]], mode: str = "overwrite") -> str:
+    def _bulk_write(self, list_name: str, entries: Sequence[Mapping[str, Any]], mode: str = "overwrite") -> str:
         """Import entries into one list (``overwrite`` = the Remote UI's Delete and Overwrite).
 
         Returns the device's confirmation; a refusal raises ``addressbook_import_failed`` with the

@@ -83,6 +83,8 @@ class AddressBookResource(ResourceModule):
         with self.phase("login"):
             session = stack.enter_context(self.session_class(options_from_params(self.params)))
         client = self.client_class(session)
+        if self.params.get("write_method"):
+            client.write_method = self.params["write_method"]
         with self.phase("info"):
             info = client.info()
         return Connection(session, client, info)

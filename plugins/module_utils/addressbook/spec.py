@@ -79,6 +79,7 @@ def argument_spec():
         }},
         acknowledge_workflow_deletion={"type": "bool", "default": False},
         restart_if_required={"type": "bool", "default": False},
+        write_method={"type": "str", "default": "per_entry", "choices": ["per_entry", "bulk_import"]},
         restart_timeout={"type": "int", "default": 600},
         book_type={"type": "str", "default": "auto", "choices": ["auto", "I", "II", "III"]},
         format={"type": "str", "default": "canon_csv", "choices": list(ab.FORMATS)},

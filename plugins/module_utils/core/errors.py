@@ -107,6 +107,11 @@ ERROR_CODES: Dict[str, tuple] = {
         "The Remote UI session expired or the page sequence was not followed.",
         None,
     ),
+    "rui_login_form_unknown": (
+        "The device served a login form the client does not recognise; it sent no credentials.",
+        "Open the Remote UI login page in a browser and report the form's field names (the error lists "
+        "them) so the variant can be added to protocol_table.LOGIN_FORM_VARIANTS.",
+    ),
     "rui_unexpected_response": (
         "The Remote UI answered with a status or page the collection does not expect.",
         "The firmware may use other pages than the ones in docs/device-protocols.md; the error "

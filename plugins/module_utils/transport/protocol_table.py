@@ -52,7 +52,7 @@ DEFAULT_SYSTEM_MANAGER_PIN = "7654321"
 CLASSIC_ENDPOINTS: Dict[str, Endpoint] = {
     "top": Endpoint("GET", "/", PUBLIC, "portal page; sets the session cookie"),
     "login": Endpoint("POST", "/login", PUBLIC, "System Manager ID/PIN or user login; 302 on success"),
-    "logout": Endpoint("GET", "/logout", SIMULATOR, "ends the session"),
+    "logout": Endpoint("GET", "/rps/logout.cgi", PUBLIC, "ends the session (Dummy=<epoch ms>; SCL)"),
     "indicate": Endpoint("GET", "/portal/indicate", PUBLIC, "second hop of the navigation order"),
     "nativetop": Endpoint("GET", "/rps/nativetop.cgi", PUBLIC, "page context; sets the iR cookie"),
     "address_lists": Endpoint("GET", "/rps/asublist.cgi", PUBLIC, "address list page with the form Token"),
@@ -67,8 +67,8 @@ CLASSIC_ENDPOINTS: Dict[str, Endpoint] = {
     "settings_export": Endpoint("POST", "/rps/exportall.cgi", SIMULATOR, "Import/Export All: export categories"),
     "settings_import": Endpoint("POST", "/rps/importall.cgi", SIMULATOR, "Import/Export All: import a file"),
 }
-CLASSIC_LOGIN_FIELDS = {"uri": "uri", "id": "deptid", "pin": "password", "user": "user_name",
-                        "password": "user_password"}
+CLASSIC_LOGIN_FIELDS = {"uri": "uri", "id": "deptid", "pin": "password", "user": "username",
+                        "password": "password"}   # user login: username + password (C52; success unverified)
 CLASSIC_SESSION_COOKIE = "sessionid"
 CLASSIC_CONTEXT_COOKIE = "iR"
 CLASSIC_PAGE_TAGS = {"settings": "PGTAG_CONF_ENV_PAP", "address_book": "PGTAG_ADR_USR",
@@ -119,6 +119,73 @@ PORTAL_ENTRY_FIELDS = {"slot": "i2200", "type": "i2011", "name": "i2021", "email
                        "delete_slot": "i2210"}
 PORTAL_ENTRY_TYPE_EMAIL = "2"
 
+# --- address book on the public flows (H17; canon-public-protocol-facts.md §1-§2) ---------------
+# Classic list pages (KOR): asublist.cgi -> alframe.cgi?AID=n -> POST albody.cgi, whose answer holds
+# ``var adrsList = {<AIDX>:{tp:<class>,nm:"<name>",ad:"<address>",ot:"<other>"}, ...}``; per-entry
+# forms aprop.cgi (show), anewadrs.cgi (create), amodadrs.cgi (modify), adelete.cgi (delete), each
+# answer carrying a new hidden Token; a refused form shows ERR_SUBMIT_FORM.
+CLASSIC_ENDPOINTS.update({
+    "list_frame": Endpoint("GET", "/rps/alframe.cgi", PUBLIC, "frame of one address list (AID)"),
+    "list_body": Endpoint("POST", "/rps/albody.cgi", PUBLIC, "entries of one list as the adrsList script"),
+    "entry_form": Endpoint("POST", "/rps/aprop.cgi", PUBLIC, "property form of one entry (AMOD/AID/AIDX/ACLS)"),
+    "entry_create": Endpoint("POST", "/rps/anewadrs.cgi", PUBLIC, "register a new destination"),
+    "entry_modify": Endpoint("POST", "/rps/amodadrs.cgi", PUBLIC, "change one destination (AMOD=2)"),
+    "entry_delete": Endpoint("POST", "/rps/adelete.cgi", PUBLIC, "delete one destination"),
+})
+CLASSIC_LIST_BODY_FIELDS = {"FILTER_ID": "0"}      # albody.cgi: AID=n&FILTER_ID=0&Dummy=
+CLASSIC_FORM_ERROR_MARKER = "ERR_SUBMIT_FORM"      # text of a refused per-entry form (KOR)
+CLASSIC_ENTRY_INDEX_FIELD = "AIDX"
+CLASSIC_ENTRY_MODE_FIELD = "AMOD"                  # aprop: 1 = show an entry (public); 0 = new (simulator)
+CLASSIC_ENTRY_MODES = {"show": "1", "modify": "2", "new": "0"}
+CLASSIC_ENTRY_FORM_FIELDS = {"AFION": "1", "AdrAction": "./alframe.cgi?"}
+CLASSIC_CLASS_FIELD = "ACLS"
+# ACLS / adrsList ``tp``: 2 e-mail and 7 file are public (KOR); the others are simulator-defined.
+CLASSIC_CLASS_BY_TYPE = {"email": "2", "file": "7", "fax": "1", "ifax": "3", "group": "9"}
+CLASSIC_CLASS_SOURCES = {"email": PUBLIC, "file": PUBLIC, "fax": SIMULATOR, "ifax": SIMULATOR, "group": SIMULATOR}
+CLASSIC_PROTOCOL_FIELD = "APRTCL"
+CLASSIC_PROTOCOL_BY_NAME = {"smb": "7", "ftp": "1", "webdav": "3"}    # 7 = SMB public; 1, 3 simulator-defined
+# Entry fields of the per-entry forms: model key -> form field. Public names (KOR): ANAME, AREAD,
+# ANAMEONE, AAD1 (address: e-mail, I-fax, fax number and file host), APATH, AUSER, APWORD (with
+# PASSCHK=1 to change the stored password; without it the device keeps it). Every other model
+# field travels under its Canon address-book attribute name (the CSV column / LDIF attribute, e.g.
+# ``ecm``, ``member``): simulator-defined.
+CLASSIC_ENTRY_FIELDS = {"name": "ANAME", "reading": "AREAD", "short_name": "ANAMEONE", "address": "AAD1",
+                        "fax_number": "AAD1", "host": "AAD1", "path": "APATH", "username": "AUSER",
+                        "password": "APWORD", "number": "APNO"}     # APNO: one-touch number (meaning inferred)
+CLASSIC_PASSWORD_CHANGE_FIELD = "PASSCHK"
+# Portal per-slot pages: selecting a slot (m_addresslist.cgi, i2200) answers the slot's page; an
+# empty slot offers the type form (a_new.cgi, i2011; 2 = e-mail public), a used one its values.
+# Registration of e-mail is public (a_email_regist.cgi, i2021 name, i2032 address); the other
+# types' registration pages and their fields are simulator-defined, as are the values of i2011
+# other than 2. Other model fields travel under their Canon attribute names (simulator-defined).
+PORTAL_ENDPOINTS.update({
+    "fax_register": Endpoint("POST", "/cgi/a_fax_regist.cgi", SIMULATOR, "register a fax destination"),
+    "ifax_register": Endpoint("POST", "/cgi/a_ifax_regist.cgi", SIMULATOR, "register an I-fax destination"),
+    "file_register": Endpoint("POST", "/cgi/a_file_regist.cgi", SIMULATOR, "register a file destination"),
+    "group_register": Endpoint("POST", "/cgi/a_group_regist.cgi", SIMULATOR, "register a group"),
+})
+PORTAL_ENTRY_TYPE_BY_NAME = {"email": "2", "fax": "1", "ifax": "3", "file": "7", "group": "9"}
+PORTAL_REGISTER_ENDPOINT = {"email": "email_register", "fax": "fax_register", "ifax": "ifax_register",
+                            "file": "file_register", "group": "group_register"}
+PORTAL_ENTRY_FORM_FIELDS = {"name": "i2021", "address": "i2032", "reading": "i2022", "fax_number": "i2032",
+                            "host": "i2032", "password": "i2041"}   # i2021/i2032 public; the rest simulator-defined
+PORTAL_PASSWORD_CHANGE_FIELD = "i2040"          # simulator-defined: 1 = change the stored password
+# Portal request pacing: public scripts keep >= 2 s between requests (HAC). The client's gap is
+# the ``rui_min_interval`` option; the simulator refuses faster clients when its pacing is on.
+PORTAL_MIN_INTERVAL = 2.0
+PORTAL_PACING_TEXT = "Too many requests. Wait a moment and try again."
+# Login forms the devices serve (§1): the client fills the fields the served form has.
+LOGIN_FORM_VARIANTS = {
+    "classic": ("deptid", "password"),                  # + user_type_generic, loginType, password2, uri
+    "portal": ("i0012", "i0014", "i0016"),
+    "portal_i2101": ("i0019", "i2101"),
+    "portal_pin_only": ("i0016",),
+    "try_login": ("loginM", "0000", "0001", "0002"),
+}
+LOGIN_SESSION_COOKIES = ("iR", "sessionid", "sessid", "fusion-http-session-id",
+                         "com.canon.meap.service.login.session")
+CLASSIC_PASSWORD_NAG = Endpoint("POST", "/PwdConfirm", PUBLIC, "default-password nag; conf=no keeps the PIN")
+
 # --- fields shared by the simulator-defined address-book import/export -------------------------
 # The same names on both flavours; the form is multipart for import, urlencoded for export.
 ABOOK_LIST_FIELD = "LIST"             # list name as in addressbook.py (address_list_1, coded_dial, ...)
@@ -148,6 +215,8 @@ PAGE_MARKERS: Tuple[Tuple[str, str], ...] = (
     ("another user is importing or exporting", "device_busy"),
     ("the device is starting up", "device_starting"),
     ("receiving address books is restricted", "feature_restricted"),
+    ("err_submit_form", "addressbook_import_failed"),
+    ("too many requests. wait a moment", "device_busy"),
     ("could not import the destination", "addressbook_import_failed"),
     ("invalid token", "rui_session_expired"),
     ("the data is incorrect", "settings_invalid_data"),

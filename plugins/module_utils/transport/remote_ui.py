@@ -190,6 +190,8 @@ class _HtmlScan(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.inputs: Dict[str, str] = {}
+        self.forms: List[Dict[str, Any]] = []   # {"name", "action", "method", "fields", "seen"}
+        self._form: Optional[Dict[str, Any]] = None
         self.text: List[str] = []
         self.rows: List[Tuple[Dict[str, str], List[Tuple[str, str]]]] = []
         self._skip = 0
@@ -198,8 +200,22 @@ class _HtmlScan(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
         attributes = {name: (val or "") for name, val in attrs}
-        if tag == "input" and attributes.get("name"):
-            self.inputs[attributes["name"]] = attributes.get("value", "")
+        if tag == "form":
+            self._form = {"name": attributes.get("name", ""), "action": attributes.get("action", ""),
+                          "method": attributes.get("method", "get").lower(), "fields": {}, "seen": []}
+            self.forms.append(self._form)
+        elif tag in ("input", "select", "textarea") and attributes.get("name"):
+            name = attributes["name"]
+            if tag == "input":
+                self.inputs[name] = attributes.get("value", "")
+            if self._form is not None:
+                self._form["seen"].append(name)
+                kind = attributes.get("type", "text").lower()
+                if kind in ("radio", "checkbox"):
+                    if "checked" in attributes:
+                        self._form["fields"][name] = attributes.get("value", "on")
+                elif kind not in ("submit", "button", "file", "image", "reset"):
+                    self._form["fields"][name] = attributes.get("value", "")
         elif tag in ("script", "style"):
             self._skip += 1
         elif tag == "tr":
@@ -215,6 +231,8 @@ class _HtmlScan(HTMLParser):
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
         if tag in ("script", "style"):
             self._skip = max(0, self._skip - 1)
         elif tag in ("td", "th"):
@@ -287,6 +305,13 @@ class Page:
         return dict(self._scanned().inputs) if self.is_html else {}
 
     @property
+    def forms(self) -> List[Dict[str, Any]]:
+        """The page's forms: name, action, method, the fields a browser would send (checked radios
+        and boxes only) and every control name seen."""
+        return [dict(form, fields=dict(form["fields"]), seen=list(form["seen"]))
+                for form in self._scanned().forms] if self.is_html else []
+
+    @property
     def visible_text(self) -> str:
         return " ".join("".join(self._scanned().text).split()) if self.is_html else ""
 
@@ -325,6 +350,72 @@ def identify_flavour(page: Page) -> Optional[str]:
             or pt.CLASSIC_ENDPOINTS["nativetop"].path in body):
         return pt.CLASSIC
     return None
+
+
+def find_login_form(page: Page) -> Optional[Dict[str, Any]]:
+    """The form of a page that carries one of the public login variants (LOGIN_FORM_VARIANTS)."""
+    for form in page.forms:
+        seen = set(form["seen"])
+        if any(set(fields) <= seen for fields in pt.LOGIN_FORM_VARIANTS.values()):
+            return form
+    return None
+
+
+def login_fields(form: Mapping[str, Any], options: "RemoteUiOptions") -> Dict[str, str]:
+    """The body a browser sends for this login form, the credentials filled into the fields it has.
+
+    Variants (canon-public-protocol-facts.md §1): classic ``deptid``/``password`` (+ the form's
+    ``uri``, ``user_type_generic``, ``loginType``, ``password2`` as served); portal ``i0012``
+    (System Manager mode) with ``i0014`` ID and ``i0016`` PIN; MF660C-style ``i0019`` ID and
+    ``i2101`` PIN; PIN-only ``i0016``; ``tryLogin.cgi`` ``0001`` ID and ``0002`` PIN. General-user
+    login: ``i0017=2`` + ``i2101`` (portal) or ``username``/``password`` (classic, when served).
+    A form with none of these raises ``rui_login_form_unknown`` naming the fields it has.
+    """
+    seen = set(form["seen"])
+    body = {key: value for key, value in form["fields"].items()}
+    manager = options.auth_method == "system_manager"
+    ident, pin = options.system_manager_id or "", options.system_manager_pin or ""
+    if {"deptid", "password"} <= seen:
+        if manager:
+            body.update(deptid=ident, password=pin)
+            if not body.get("username"):
+                body.pop("username", None)
+        elif "username" in seen:
+            body.update(username=options.username or "", password=options.password or "")
+            body.pop("deptid", None)
+        else:
+            raise CanonError("rui_login_form_unknown", "The classic login form has no user-name field (fields: %s); "
+                             "use auth_method=system_manager." % ", ".join(sorted(seen)), fields=sorted(seen))
+        return body
+    if {"loginM", "0000", "0001", "0002"} <= seen:
+        body.update({"0001": ident if manager else (options.username or ""),
+                     "0002": pin if manager else (options.password or "")})
+        return body
+    if not manager:
+        if "i2101" in seen and "i0017" in seen:
+            body.pop("i0012", None)
+            body.update(i0017="2", i2101=options.password or "")
+            body.pop("i0014", None)
+            body.pop("i0016", None)
+            return body
+        raise CanonError("rui_login_form_unknown", "The login form offers no general-user login (fields: %s)."
+                         % ", ".join(sorted(seen)), fields=sorted(seen))
+    if "i0012" in seen or "i0016" in seen or "i2101" in seen:
+        body.pop("i0017", None)
+        if "i0012" in seen:
+            body["i0012"] = "1"
+        if {"i0014", "i0016"} <= seen:
+            body.update(i0014=ident, i0016=pin)
+            body.pop("i2101", None)
+            return body
+        if {"i0019", "i2101"} <= seen:
+            body.update(i0019=ident, i2101=pin)
+            return body
+        if "i0016" in seen:                 # PIN-only (LBP6030w): the System Manager PIN alone
+            body["i0016"] = pin
+            return body
+    raise CanonError("rui_login_form_unknown", "The device's login form has fields the client does not know: %s."
+                     % (", ".join(sorted(seen)) or "(none)"), fields=sorted(seen))
 
 
 # =============================================================================================
@@ -374,7 +465,9 @@ class RemoteUiSession(WebSession):
         self._token: Optional[str] = None
         self._area: Optional[str] = None
         self._top_loaded = False
+        self._top_page: Optional[Page] = None
         self._relogins = 0
+        self.password_nag_answered = False
 
     # ------------------------------------------------------------------ properties --------
     @property
@@ -449,10 +542,10 @@ class RemoteUiSession(WebSession):
         if check:
             self._check(page)
         if page.is_html:
-            if method == "GET" or redirected:
-                self._last_page = page.url
             fields = page.fields
             token_names = [self._token_field()] if self._flavour else [pt.CLASSIC_TOKEN_FIELD, pt.PORTAL_TOKEN_FIELD]
+            if method == "GET" or redirected or any(name and fields.get(name) for name in token_names):
+                self._last_page = page.url     # the page shown: a GET, a redirect target or a form answer
             for token_name in token_names:
                 if token_name and fields.get(token_name):
                     self._token = fields[token_name]
@@ -581,6 +674,7 @@ class RemoteUiSession(WebSession):
                                   % (port, self.options.host), port=port)
             self._flavour = flavour
             self._top_loaded = True     # the probe was the login's first page; keep its cookies
+            self._top_page = page
             return
         if mismatched:
             raise self._error("rui_port_mismatch", "No %s Remote UI on %s; found: %s."
@@ -653,30 +747,44 @@ class RemoteUiSession(WebSession):
         return {mode_field: mode_value, fields["password"]: opts.password or ""}
 
     def _login_sequence(self) -> None:
-        """GET / -> POST login -> the landing pages of the flavour (classic: indicate, nativetop)."""
-        if self._top_loaded:            # connect() has just shown / in this cookie jar
+        """GET / -> the served login form filled and posted -> (classic: nag, indicate, nativetop)."""
+        if self._top_loaded and self._top_page is not None:   # connect() has just shown / in this jar
+            top = self._top_page
             self._top_loaded = False
         else:
             self._reset()
-            self._with_retries(lambda: self._exchange("top", "GET", self._endpoint("top").path))
-        body = self._credentials()
+            top = self._with_retries(lambda: self._exchange("top", "GET", self._endpoint("top").path))
+        form = find_login_form(top)
+        if form is None:
+            seen = sorted({name for item in top.forms for name in item["seen"]})
+            raise self._error("rui_login_form_unknown", "The device's first page (%s) has no login form the client "
+                              "knows; fields seen: %s." % (urlsplit(top.url).path, ", ".join(seen) or "(none)"),
+                              fields=seen)
+        body = login_fields(form, self.options)
         token_field = self._token_field()
-        if self._token and token_field:
+        if self._token and token_field and token_field in form["seen"]:
             body[token_field] = self._token
+        action = urlsplit(urljoin(top.url, form["action"] or self._endpoint("login").path)).path
         self._login_posts += 1
         try:
-            page = self._exchange("login", "POST", self._endpoint("login").path, data=body)
+            page = self._exchange("login", "POST", action, data=body)
         except CanonError as exc:
             if exc.error_code in ("device_busy", "device_starting"):
                 raise _TransientLoginError(exc) from None
             raise
-        if not page.redirected:
-            raise self._error("rui_auth_failed", "The device did not accept the Remote UI login (no redirect).",
+        if not page.redirected or find_login_form(page) is not None:
+            raise self._error("rui_auth_failed", "The device did not accept the Remote UI login (%s)."
+                              % ("no redirect" if not page.redirected else "the login form came back"),
                               page="login", status=page.status)
         if self._flavour == pt.PORTAL and urlsplit(page.url).path != pt.PORTAL_LOGIN_SUCCESS_PATH:
             raise self._error("rui_auth_failed", "The device answered the login with %s instead of %s."
                               % (urlsplit(page.url).path, pt.PORTAL_LOGIN_SUCCESS_PATH), page="login")
         self._logged_in = True
+        nag = pt.CLASSIC_PASSWORD_NAG.path
+        if urlsplit(page.url).path == nag or any(urlsplit(f["action"]).path == nag for f in page.forms):
+            # the default-password nag (CN2): keep the PIN (the collection never changes it silently)
+            self.password_nag_answered = True
+            self._exchange("password_nag", "POST", nag, data={"conf": "no"})
         if self._flavour == pt.CLASSIC:
             self._request("indicate", "GET")
             self._request("nativetop", "GET", params=self._classic_params(
@@ -687,8 +795,9 @@ class RemoteUiSession(WebSession):
         return dict(params, **{pt.CLASSIC_CACHE_BUSTER_FIELD: _epoch_ms()})
 
     def _logout(self) -> None:
-        """WebSession extension point: the flavour's logout page."""
-        self._exchange("logout", "GET", self._endpoint("logout").path, check=False)
+        """WebSession extension point: the flavour's logout page (classic: /rps/logout.cgi?Dummy=<ms>)."""
+        params = self._classic_params({}) if self._flavour == pt.CLASSIC else None
+        self._exchange("logout", "GET", self._endpoint("logout").path, params=params, check=False)
 
     def logout(self) -> None:
         """End the session on the device and forget token and page history."""

@@ -24,7 +24,7 @@ from requests.adapters import HTTPAdapter
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table as pt
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import abook_csv
-from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import ldif
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.device import parse_device_ldif
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (SnmpClient, SnmpCredentials,
                                                                                       SnmpTarget, integer)
 from tests.integration.simfleet import SimulatedFleet, worker_octet
@@ -241,9 +241,13 @@ def test_classic_login_success_and_failure(fleet):
     bad = b.post(CE["login"].path, {fields["uri"]: "/", fields["id"]: ID, fields["pin"]: "0000000"}, follow=False)
     assert bad.status_code == 200 and pt.LOGIN_FAILED_TEXT in bad.text
     good = b.post(CE["login"].path, {fields["uri"]: "/", fields["id"]: ID, fields["pin"]: PIN}, follow=False)
-    assert good.status_code == 302 and good.headers["Location"] == CE["top"].path
+    # the factory PIN: the device shows its default-password nag first (CN2), answered with conf=no
+    assert good.status_code == 302 and good.headers["Location"] == pt.CLASSIC_PASSWORD_NAG.path
     assert pt.CLASSIC_SESSION_COOKIE in good.cookies
     assert good.cookies[pt.CLASSIC_SESSION_COOKIE] != r.cookies[pt.CLASSIC_SESSION_COOKIE]
+    nag = b.post(pt.CLASSIC_PASSWORD_NAG.path, {"conf": "no"}, follow=False)
+    assert nag.status_code == 302 and nag.headers["Location"] == CE["top"].path
+    assert rui(fleet, CLASSIC_A)["counters"]["password_nag"] >= 1
 
 
 def test_classic_lockout_refuses_even_the_right_pin_until_it_ends(fleet):
@@ -679,14 +683,15 @@ def test_type_ii_and_iii_imports_delete_all_workflows(fleet):
     assert rui(fleet, TYPE3)["workflows"] == 0
 
 
-def test_classic_ldif_export_carries_email_and_fax_only(fleet):
+def test_classic_ldif_export_carries_every_entry_with_its_index_and_no_password(fleet):
     set_rui(fleet, CLASSIC_A, address_book={"address_list_6": SAMPLE})
     b, token = classic_open_book(fleet, CLASSIC_A)
     fields = dict(pt.CLASSIC_LDIF_FIELDS, **{pt.CLASSIC_LIST_ID_FIELD: "6", pt.CLASSIC_TOKEN_FIELD: token})
     r = b.post(CE["ldif_export"].path, fields)
     assert r.status_code == 200 and "\r\n" in r.text and "\n" not in r.text.replace("\r\n", "")
-    parsed = ldif.parse_ldif(r.content)
-    assert [(e["type"], e["name"]) for e in parsed.entries] == [("email", "Alice"), ("fax", "Head office")]
+    parsed = parse_device_ldif(r.content)           # the client's reader against the simulator's writer
+    assert [(e["type"], e["name"]) for _i, e in parsed] == [(e["type"], e["name"]) for e in SAMPLE]
+    assert len({index for index, _e in parsed}) == len(SAMPLE)      # every record has its own indxid
     assert "pwd" not in r.text and "s3cret" not in r.text
     assert classic_export(b, token, "address_list_1").status_code == 200    # the POST kept the page order
     bad = b.post(CE["ldif_export"].path, dict(fields, **{pt.CLASSIC_LIST_ID_FIELD: "12"}))

@@ -20,12 +20,12 @@ import requests
 
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook import model as ab
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table as pt
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.device import parse_device_ldif  # noqa: E501
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.device import (
     AddressBookClient,
     BookInfo,
 )
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import ldif as ldif_format
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.abook_csv import EncryptedSecret
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.remote_ui import RemoteUiOptions, RemoteUiSession
 from tests.integration.simfleet import SimulatedFleet, worker_octet
@@ -222,7 +222,7 @@ TYPE_I_ONE_TOUCH = [
 def test_type_i_round_trip_keeps_unknown_passwords(sim):
     with RemoteUiSession(opts(sim, "type1")) as rui:
         client = AddressBookClient(rui)
-        assert "Import completed" in client.write_list("address_list_1", TYPE_I_LIST)
+        assert client.write_list("address_list_1", TYPE_I_LIST) == "address_list_1: 5 created, 0 changed, 0 deleted"
         client.write_list("one_touch", TYPE_I_ONE_TOUCH)
         book = client.read_lists(["address_list_1", "one_touch"])
         assert comparable_list(book["address_list_1"], "address_list_1") == comparable_list(TYPE_I_LIST, "address_list_1")
@@ -237,15 +237,21 @@ def test_type_i_round_trip_keeps_unknown_passwords(sim):
 
         # write back what was read (password unknown to us) plus one entry: the device keeps the password
         rewritten = book["address_list_1"] + [{"type": "email", "name": "New", "address": "new@example.com"}]
-        client.write_list("address_list_1", rewritten)
-        stored = by_name(rui_state(sim, "type1")["address_book"]["address_list_1"])
+        counters = rui_state(sim, "type1")["counters"]
+        sent = rui.request_count
+        assert client.write_list("address_list_1", rewritten) == "address_list_1: 1 created, 0 changed, 0 deleted"
+        assert rui.request_count - sent <= 4          # one request chain: frame, form, create (+ redirect)
+        state = rui_state(sim, "type1")
+        stored = by_name(state["address_book"]["address_list_1"])
         assert stored["Scans"]["password"] == SCAN_PASSWORD and "New" in stored
+        assert state["counters"]["entries_created"] == counters["entries_created"] + 1
+        assert state["counters"]["imports_ok"] == 0 and state["counters"]["exports"] == 0   # public flows only
 
         # a declared password replaces it
         changed = [dict(entry, password="Other-Pass-2") if entry["name"] == "Scans" else entry for entry in rewritten]
         client.write_list("address_list_1", changed)
         assert by_name(rui_state(sim, "type1")["address_book"]["address_list_1"])["Scans"]["password"] == "Other-Pass-2"
-    assert rui.request_count < 40
+    assert rui.request_count < 70      # 7 entries created one by one, 1 added, 1 changed, 3 reads
 
 
 @pytest.mark.parametrize("key,lists", [
@@ -286,7 +292,7 @@ def test_type_iii_files_carry_device_numbers(sim):
 
 def test_append_mode_adds_to_the_list(sim):
     with RemoteUiSession(opts(sim, "type2")) as rui:
-        client = AddressBookClient(rui)
+        client = AddressBookClient(rui, write_method="bulk_import")
         client.write_list("favorites", [{"type": "email", "name": "A", "number": 1, "address": "a@example.com"}])
         client.write_list("favorites", [{"type": "email", "name": "B", "number": 2, "address": "b@example.com"}],
                           mode="append")
@@ -294,9 +300,22 @@ def test_append_mode_adds_to_the_list(sim):
     assert names == ["A", "B"]
 
 
-def test_refused_import_raises_with_the_device_message(sim):
+def test_refused_form_raises_with_the_device_message(sim):
     with RemoteUiSession(opts(sim, "type2")) as rui:
         client = AddressBookClient(rui)
+        client.write_list("favorites", [{"type": "email", "name": "Keep", "number": 3, "address": "k@example.com"}])
+        with pytest.raises(CanonError) as err:
+            client.write_list("favorites", [{"type": "email", "name": "Keep", "number": 3, "address": "k@example.com"},
+                                            {"type": "email", "name": "N" * 30, "number": 4, "address": "o@example.com"}])
+        assert err.value.error_code == "addressbook_import_failed"
+        assert "ERR_SUBMIT_FORM" in err.value.msg and "name is 30 characters long" in err.value.msg
+        assert [e["name"] for e in client.read_lists(["favorites"])["favorites"]] == ["Keep"]   # nothing changed
+    assert rui_state(sim, "type2")["counters"]["forms_refused"] >= 1
+
+
+def test_refused_import_raises_with_the_device_message(sim):
+    with RemoteUiSession(opts(sim, "type2")) as rui:
+        client = AddressBookClient(rui, write_method="bulk_import")
         client.write_list("favorites", [{"type": "email", "name": "Keep", "number": 3, "address": "k@example.com"}])
         with pytest.raises(CanonError) as err:
             client.write_list("favorites", [{"type": "email", "name": "Out", "number": 25, "address": "o@example.com"}])
@@ -312,8 +331,9 @@ def test_exports_ldif_on_classic_and_canon_csv_with_a_password(sim):
     with RemoteUiSession(opts(sim, "type1")) as rui:
         client = AddressBookClient(rui)
         client.write_list("address_list_2", entries)
-        parsed = ldif_format.parse_ldif(client.export_list("address_list_2", "ldif"))
-        assert sorted((e["type"], e["name"]) for e in parsed.entries) == [("email", "Mail"), ("fax", "Fax")]
+        parsed = parse_device_ldif(client.export_list("address_list_2", "ldif"))
+        assert sorted((e["type"], e["name"]) for _i, e in parsed) == [("email", "Mail"), ("fax", "Fax"), ("file", "Share")]
+        assert SCAN_PASSWORD.encode() not in client.export_list("address_list_2", "ldif")
         backup = client.export_list("address_list_2", "canon_csv", export_password="Backup-Pass-9")
         restored = ab.parse_list(backup, "canon_csv", "I", "address_list_2", export_password="Backup-Pass-9")
         assert by_name(restored.entries)["Share"]["password"] == SCAN_PASSWORD

@@ -137,6 +137,20 @@ def page(body: str, inputs: Optional[Dict[str, str]] = None) -> str:
         body, fields)
 
 
+# The login forms as the devices serve them (canon-public-protocol-facts.md §1: CN2, WRY, MEA, HAC).
+CLASSIC_LOGIN_PAGE = (
+    '<!DOCTYPE html><html><head><title>Remote UI</title></head><body><p>Remote UI login</p>'
+    '<form name="login" action="/login" method="post"><input type="hidden" name="uri" value="/">'
+    '<input type="text" name="deptid" value=""><input type="password" name="password" value="">'
+    '<input type="text" name="username" value=""><input type="submit" value="Log In"></form></body></html>')
+PORTAL_LOGIN_PAGE = (
+    '<!DOCTYPE html><html><head><title>Remote UI</title></head><body><p>Login</p>'
+    '<form name="loginFrm" action="/checkLogin.cgi" method="post"><input type="hidden" name="iToken" value="%s">'
+    '<input type="radio" name="i0012" value="1" checked><input type="text" name="i0014" value="">'
+    '<input type="password" name="i0016" value=""><input type="radio" name="i0017" value="2">'
+    '<input type="password" name="i2101" value=""><input type="submit" value="Login"></form></body></html>')
+
+
 class FakeRemoteUi:
     """Just enough of a classic or portal Remote UI to hold the client to the protocol table."""
 
@@ -278,8 +292,9 @@ class FakeRemoteUi:
             sid, session = self._new_session() if session is None else (
                 req["cookies"][pt.CLASSIC_SESSION_COOKIE], session)
             session["last_page"] = req["url"]
-            return 200, [("Set-Cookie", "%s=%s; Path=/" % (pt.CLASSIC_SESSION_COOKIE, sid))], page(
-                "Remote UI login", {pt.CLASSIC_LOGIN_FIELDS["id"]: "", pt.CLASSIC_LOGIN_FIELDS["pin"]: ""}), html_type
+            if session.get("logged_in"):
+                return 200, [], page("Remote UI: Portal"), html_type
+            return 200, [("Set-Cookie", "%s=%s; Path=/" % (pt.CLASSIC_SESSION_COOKIE, sid))], CLASSIC_LOGIN_PAGE, html_type
         if session is None:
             return self._expired(None, "no session cookie on %s" % path)
         if path == ep["login"].path:
@@ -336,8 +351,8 @@ class FakeRemoteUi:
             sid, session = self._new_session()
             session["token"] = str(next(self._ids) * 7919)
             return 200, [("Set-Cookie", "%s=%s; Path=/" % (pt.PORTAL_SESSION_COOKIE, sid)),
-                         ("Set-Cookie", "%s=en; Path=/" % pt.PORTAL_LANGUAGE_COOKIE)], page(
-                "Login", {pt.PORTAL_TOKEN_FIELD: session["token"], pt.PORTAL_LOGIN_FIELDS["password"]: ""}), html_type
+                         ("Set-Cookie", "%s=en; Path=/" % pt.PORTAL_LANGUAGE_COOKIE)], (
+                PORTAL_LOGIN_PAGE % session["token"]), html_type
         if session is None:
             return self._expired(None, "no session cookie on %s" % path)
         if method == "POST" and req["fields"].get(pt.PORTAL_TOKEN_FIELD) != session["token"]:
