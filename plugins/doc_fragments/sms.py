@@ -27,7 +27,8 @@ options:
     description:
       - Allow logging in with the factory default SMS password. Devices that do not allow remote use of the default
         password refuse it anyway (C(sms_default_password_refused)); the others show a forced password change, which
-        the module completes with O(new_sms_password) (C(sms_password_change_required) without it).
+        M(printfleet.canon.canon_meap_app) completes with its C(new_sms_password) option (otherwise the run fails
+        with C(sms_password_change_required)).
     type: bool
     default: false
   sms_port:

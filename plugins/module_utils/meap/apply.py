@@ -47,11 +47,11 @@ class MeapAppResource(ResourceModule):
             raise CanonError("invalid_argument", "give name, application_id or src (the jar names its application); "
                              "only a password change (new_sms_password, state present) needs none")
         if jar and p.get("application_id") and p["application_id"] != jar["application_id"]:
-            raise CanonError("invalid_argument", "src holds application %s, not %s" % (jar["application_id"],
-                                                                                      p["application_id"]))
+            raise CanonError("invalid_argument", "src holds application %s, not %s"
+                             % (jar["application_id"], p["application_id"]))
         if jar and p.get("version") and p["version"] != jar["version"]:
-            raise CanonError("invalid_argument", "src holds version %s, not the expected %s" % (jar["version"],
-                                                                                             p["version"]))
+            raise CanonError("invalid_argument", "src holds version %s, not the expected %s"
+                             % (jar["version"], p["version"]))
         if state == "latest" and jar is None:
             raise CanonError("invalid_argument", "state latest needs src (the jar to compare with the device)")
         licenses: List[Dict[str, Any]] = []

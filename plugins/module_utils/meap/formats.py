@@ -102,8 +102,8 @@ def read_jar(path: str) -> Dict[str, Any]:
 def supports(jar: Dict[str, Any], spec_versions: List[str], device_spec_ids: List[str]) -> Optional[str]:
     """Why the device cannot take the jar (None when it can): the device's own install check."""
     if spec_versions and not set(jar["meap_spec_versions"]).intersection(spec_versions):
-        return "MEAPSpecVersion %s is not among the device's %s" % (",".join(jar["meap_spec_versions"]),
-                                                                   ",".join(spec_versions))
+        return "MEAPSpecVersion %s is not among the device's %s" % (
+            ",".join(jar["meap_spec_versions"]), ",".join(spec_versions))
     if jar["device_specification_ids"] and device_spec_ids and not set(
             jar["device_specification_ids"]).intersection(device_spec_ids):
         return "DeviceSpecification-Ids %s do not include the device's %s" % (
