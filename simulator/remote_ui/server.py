@@ -23,6 +23,7 @@ from . import pages
 from .. import settings as settings_pages
 from .. import sms as sms_pages
 from .. import firmware as firmware_pages
+from .. import security as security_pages
 from .classic import ClassicUi
 from .common import FlavourUi
 from .portal import PortalUi
@@ -62,6 +63,7 @@ class DeviceUi:
         self.handler = settings_pages.wrap(self.handler, self.state)   # type: ignore[assignment]  # H14 settings
         self.handler = sms_pages.wrap(self.handler, self.state)   # type: ignore[assignment]  # H13 MEAP SMS at /sms/
         self.handler = firmware_pages.wrap(self.handler, self.state)   # type: ignore[assignment]  # H16 updater
+        self.handler = security_pages.wrap(self.handler, self.state)   # type: ignore[assignment]  # H15 security
         self.tls = tls
         self.servers: List[asyncio.AbstractServer] = []
         device.extensions["remote_ui"] = self.state
@@ -127,6 +129,7 @@ class RemoteUi:
             settings_pages.install_control(control)
             sms_pages.install_control(control)
             firmware_pages.install_control(control)
+            security_pages.install_control(control)
 
     @property
     def ca_cert(self) -> str:

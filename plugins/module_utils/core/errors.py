@@ -337,6 +337,45 @@ ERROR_CODES: Dict[str, tuple] = {
         "Restart over SNMP needs a Read/Write community or SNMPv3 user (Settings/Registration > Network > "
         "SNMP Settings); shutdown needs the device's own page; otherwise use the power switch.",
     ),
+    # --- security policy and keys/certificates (H15) ----------------------------------------
+    "policy_unknown_item": ("The policy names an item the security policy does not have.",
+                            "Use the flat item names of docs/security.md (close matches are listed)."),
+    "policy_invalid_value": ("A policy item has a value of the wrong type or range.",
+                             "Give true/false, or for items that need a setting a number in range or false."),
+    "policy_password_mismatch": (
+        "The security policy password does not match the device's.",
+        "Give the device's current password as policy_password (empty when none is set); to align a group, "
+        "change it per host under Settings/Registration > Security Settings > Security Policy Settings > "
+        "[Password Settings]."),
+    "policy_password_restricted": (
+        "The security policy password cannot be cleared while [Password Settings Policy] items are set.",
+        "Untick the [Password Settings Policy] items first, or set a new password instead of clearing it."),
+    "policy_concurrent_task": (
+        "The device refused the security policy overwrite because another task was running.",
+        "Wait until other tasks on the device finish, then run again (serialise policy pushes)."),
+    "policy_write_failed": ("The device did not accept the security policy.",
+                            "Check Settings/Registration > Security Settings > Security Policy Settings."),
+    "policy_import_unavailable": (
+        "method=import needs the settings export of a baseline device, which this device or run cannot provide.",
+        "Use method=pages, or give import_from (a baseline host) whose Import/Export All includes "
+        "the Security Policy category."),
+    "certificate_expired": ("The certificate has expired; expired certificates cannot be managed.",
+                            "Renew the certificate and give the new file."),
+    "certificate_invalid": ("The certificate or PKCS#12 file cannot be read.",
+                            "Give a PEM or DER X.509 certificate, or a PKCS#12 (.p12/.pfx) file for keys."),
+    "certificate_bad_passphrase": ("The PKCS#12 passphrase is wrong.",
+                                   "Give the export password set when the PKCS#12 file was made."),
+    "certificate_usage_conflict": (
+        "Another key already holds this usage; a device keeps one key per usage.",
+        "Set replace: true to move the usage to the new key, or check Settings/Registration > Management "
+        "Settings > Device Management > Key and Certificate Settings."),
+    "certificate_in_use": ("The key or certificate is in use and cannot be removed.",
+                           "Move its usage to another key first (canon_certificate replace: true)."),
+    "certificate_default_protected": ("Factory-default keys and certificates cannot be managed.",
+                                      "Leave the factory-default entries alone."),
+    "certificate_refused": ("The device refused the key or certificate.",
+                            "Check Settings/Registration > Management Settings > Device Management > "
+                            "Key and Certificate Settings on the device."),
     "firmware_no_updater": (
         "The device has no Updater that accepts firmware distribution (version management only).",
         "The Updater settings are made by the Canon dealer (EMC guide); ask the dealer to set it up.",

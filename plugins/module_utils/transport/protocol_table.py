@@ -522,3 +522,46 @@ FIRMWARE_TEXTS: Mapping[str, str] = {
 FIRMWARE_MANIFEST = "printfleet-firmware.json"
 FIRMWARE_PACKAGE_FORMAT = "printfleet-sim-firmware/1"
 FIRMWARE_MANIFEST_KEYS: Tuple[str, ...] = ("format", "model", "version", "serials", "released", "components")
+
+# --- security policy and keys/certificates (H15; canon-meap-settings-policy-firmware-facts.md §3) ----
+# Public: the menu path Settings/Registration > Security Settings > Security Policy Settings, its login
+# with the policy password (skipped when none is set), the item labels (EMC guide item texts) and
+# [Password Settings] with [Current Password] / [New Password] / [Confirm] (clear = only the current
+# one). Not public: the CGI paths and form field names -- every path and field below is simulator-defined.
+# Policy page rows: <tr class="policy-item" data-field="<opaque>"><th>label</th><td>On|Off</td><td>setting</td>;
+# fact rows <tr class="policy-fact"><th>SECURITY_POLICY_FACT_LABELS</th><td>value</td>. Write posts every
+# item: <field>=1|0 and <field>_V=<setting>. Actions answer JSON in <pre id="security"> (ok, error, message).
+SECURITY_ENDPOINTS_CLASSIC: Dict[str, Endpoint] = {
+    "security_policy_page": Endpoint("GET", "/rps/secpolicy.cgi", SIMULATOR, "Security Policy Settings (labels)"),
+    "security_policy_login": Endpoint("POST", "/rps/secpolicylogin.cgi", SIMULATOR, "policy password login"),
+    "security_policy_write": Endpoint("POST", "/rps/secpolicyset.cgi", SIMULATOR, "overwrite the security policy"),
+    "security_policy_password": Endpoint("POST", "/rps/secpolicypasswd.cgi", SIMULATOR,
+                                         "[Password Settings]: current / new / confirm"),
+    "certificate_list": Endpoint("GET", "/rps/keylist.cgi", SIMULATOR, "keys and CA certificates (JSON in page)"),
+    "certificate_add": Endpoint("POST", "/rps/keyadd.cgi", SIMULATOR, "register a CA certificate or PKCS#12 key"),
+    "certificate_delete": Endpoint("POST", "/rps/keydel.cgi", SIMULATOR, "delete a CA certificate or key"),
+    "security_info": Endpoint("GET", "/rps/secinfo.cgi", SIMULATOR, "security facts for audits (rows)"),
+}
+SECURITY_ENDPOINTS_PORTAL: Dict[str, Endpoint] = {
+    "security_policy_page": Endpoint("GET", "/m_secpolicy.html", SIMULATOR, "Security Policy Settings (labels)"),
+    "security_policy_login": Endpoint("POST", "/cgi/m_secpolicy_login.cgi", SIMULATOR, "policy password login"),
+    "security_policy_write": Endpoint("POST", "/cgi/m_secpolicy_set.cgi", SIMULATOR, "overwrite the security policy"),
+    "security_policy_password": Endpoint("POST", "/cgi/m_secpolicy_passwd.cgi", SIMULATOR,
+                                         "[Password Settings]: current / new / confirm"),
+    "certificate_list": Endpoint("GET", "/m_keylist.html", SIMULATOR, "keys and CA certificates (JSON in page)"),
+    "certificate_add": Endpoint("POST", "/cgi/m_keyadd.cgi", SIMULATOR, "register a CA certificate or PKCS#12 key"),
+    "certificate_delete": Endpoint("POST", "/cgi/m_keydel.cgi", SIMULATOR, "delete a CA certificate or key"),
+    "security_info": Endpoint("GET", "/m_secinfo.html", SIMULATOR, "security facts for audits (rows)"),
+}
+CLASSIC_ENDPOINTS.update(SECURITY_ENDPOINTS_CLASSIC)
+PORTAL_ENDPOINTS.update(SECURITY_ENDPOINTS_PORTAL)
+SECURITY_POLICY_LOGIN_FIELD = "POLICYPASSWD"
+SECURITY_PASSWORD_FIELDS = {"current": "CURRENTPASSWD", "new": "NEWPASSWD", "confirm": "CONFIRMPASSWD"}
+SECURITY_POLICY_VALUE_SUFFIX = "_V"
+SECURITY_POLICY_FACT_LABELS = {"change_count": "Policy Change Count", "policy_type": "Security Policy Type",
+                               "password_set": "Policy Password Set"}
+SECURITY_CERT_FIELDS = {"kind": "KIND", "file": "FILE", "password": "PKCS12PASSWD", "name": "KEYNAME",
+                        "usage": "USAGE", "take_usage": "TAKEUSAGE", "id": "ID"}
+SECURITY_CERT_KINDS = ("ca", "key")
+SECURITY_INFO_KEYS: Tuple[str, ...] = ("system_manager_pin_default", "sms_password_default", "snmpv1_write",
+                                       "http_tls_redirect", "tls_minimum", "policy_type", "policy_password_set")
