@@ -73,10 +73,19 @@ def test_install_start_update_return_license_uninstall(fleet, tmp_path):
         assert formats.parse_license(returned)["serial"] == serial
         sms.uninstall(APP_ID)
         assert APP_ID not in {a["application_id"] for a in sms.applications()}
-        # the downloaded disabled license installs again on the same device
+        # the downloaded disabled license installs again on the same device ...
         assert sms.install(("b.jar", open(str(tmp_path / "b.jar"), "rb").read()), ("r.lic", returned)) == "installed"
+        # ... and a license alone is not taken by the install page
+        with pytest.raises(CanonError) as exc:
+            sms.install(("", b""), ("r.lic", license_text(APP_ID, serial, file_id="LF-ALONE")))
+        assert exc.value.error_code == "meap_license_only"
+    with pytest.raises(CanonError) as exc:            # ... but on no other device
+        with SmsSession(options(fleet, REFUSALS)) as other:
+            other.install(("b.jar", open(str(tmp_path / "b.jar"), "rb").read()), ("r.lic", returned))
+    assert exc.value.error_code == "meap_license_wrong_serial"
     counters = sms_state(fleet, FLOW)["counters"]
     assert counters["open_sessions"] == 0 and counters["logins"] == 1 and counters["logouts"] == 1
+    assert sms_state(fleet, REFUSALS)["counters"]["open_sessions"] == 0
     assert (counters["installs"], counters["updates"], counters["uninstalls"]) == (2, 1, 1)
 
 
@@ -187,6 +196,19 @@ def test_stale_login_page_and_page_order_enforced_by_the_simulator(fleet):
     assert pt.SMS_TEXTS["stale_login"] in answer.text
     fleet.control("POST", "/devices/%s/sms" % FLOW, {"login_page_seconds": 300})
     assert sms_state(fleet, FLOW)["counters"]["open_sessions"] == 0
+
+
+def test_a_page_without_the_expected_labels_is_named_not_guessed(fleet, monkeypatch):
+    from ansible_collections.printfleet.canon.plugins.module_utils.transport import sms as sms_module
+    monkeypatch.setattr(sms_module, "LABELS", dict(pt.SMS_LABELS, login="Sign In"))
+    before = sms_state(fleet, FLOW)["counters"]
+    with pytest.raises(CanonError) as exc:
+        with SmsSession(options(fleet, FLOW)):
+            pass
+    assert exc.value.error_code == "sms_page_unrecognised"
+    assert "[Sign In]" in exc.value.msg and "Service Management Service" in exc.value.msg
+    after = sms_state(fleet, FLOW)["counters"]
+    assert after["logins"] == before["logins"] and after["failed_logins"] == before["failed_logins"]
 
 
 def test_every_sms_text_has_a_marker():
