@@ -443,8 +443,18 @@ class _SqliteBackend(_Backend):
             # 64 MiB page cache: a nightly capture touches one leaf per counter of every device.
             self.conn.execute("PRAGMA cache_size = -65536")
             if not existed:
-                # WAL: reports read while a capture writes.
-                self.conn.execute("PRAGMA journal_mode = WAL")
+                # WAL: reports read while a capture writes. Switching the journal mode does not wait
+                # for the busy timeout: two captures creating the store at once retry here instead
+                # of one failing with "database is locked".
+                deadline = time.monotonic() + CounterStore.lock_wait
+                while True:
+                    try:
+                        self.conn.execute("PRAGMA journal_mode = WAL")
+                        break
+                    except sqlite3.OperationalError as exc:
+                        if not self.is_lock_error(exc) or time.monotonic() >= deadline:
+                            raise
+                        time.sleep(0.05)
             self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
             raise CanonError("store_error", "cannot open the counter history store %s: %s" % (path, exc))
