@@ -52,6 +52,34 @@ def inventory(tmp_path, sim, net):
     return str(path)
 
 
+class HookSink:
+    """A webhook endpoint on this helper's loopback range that records JSON bodies."""
+
+    def __init__(self, address):
+        import http.server
+        import json
+        import threading
+        bodies = self.bodies = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                bodies.append(json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((address, 0), Handler)
+        self.url = "http://%s:%d/hook" % (address, self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def read_csv(path):
     with open(path, encoding="utf-8-sig") as fh:
         return list(csv.DictReader(io.StringIO(fh.read())))
@@ -89,7 +117,9 @@ def test_rollout_stops_at_max_fail_percentage_and_reports_every_device(sim, net,
     book = load_workbook(reports / "meap-applications.xlsx")
     assert book.sheetnames[0] == "Summary" and "Applications" in book.sheetnames
 
-    extra.update(meap_max_fail_percentage=50, meap_deployment_expiring_days=30)
+    hook = HookSink("%s.200" % net)
+    extra.update(meap_max_fail_percentage=50, meap_deployment_expiring_days=30, meap_deployment_notify=True,
+                 meap_deployment_webhook={"url": hook.url})
     second = ansible_playbook("playbooks/deploy_meap_app.yml", inventory=inv, extra_vars=extra)
     assert second.returncode != 0                  # the two failing devices still fail, as their own results
     assert "p12" in second.stdout and "failed=1" in second.stdout
@@ -99,3 +129,10 @@ def test_rollout_stops_at_max_fail_percentage_and_reports_every_device(sim, net,
     apps = read_csv(reports / "meap-applications.csv")
     flagged = [a for a in apps if a["flag"] in ("EXPIRING", "EXPIRED")]
     assert [(a["host"], a["application_id"]) for a in flagged] == [("p01", APP_ID)]
+    # expiring licenses notified once (two report batches in this run, and a third run: still one message)
+    assert len(hook.bodies) == 1, second.stdout
+    assert hook.bodies[0]["kind"] == "meap_license_expiry"
+    assert [e["host"] for e in hook.bodies[0]["expiring"]] == ["p01"]
+    third = ansible_playbook("playbooks/deploy_meap_app.yml", inventory=inv, extra_vars=extra)
+    assert "p16" in third.stdout and len(hook.bodies) == 1
+    hook.close()
