@@ -20,6 +20,9 @@ from ansible_collections.printfleet.canon.plugins.module_utils.transport.sms imp
                                                                                      parse_expiry)
 
 
+DOWN_WAIT = 30.0          # seconds a restarting device may still answer before it goes down
+
+
 class MeapConnection:
     """The run's SMS session (one at a time; logout on close)."""
 
@@ -45,6 +48,22 @@ class MeapConnection:
         if session is not None:
             session.__exit__(None, None, None)
 
+    def wait_down(self, limit: float) -> bool:
+        """Until SMS stops answering (a device takes a moment to go down after it accepted the restart)."""
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            probe = self.session_class(self.options)
+            try:
+                answer = probe.send("GET", probe.root_url, allow_redirects=True)
+                if "starting up" in answer.text.lower():     # already down and coming back
+                    return True
+            except CanonError:
+                return True
+            finally:
+                probe.close()
+            self.sleep(1.0)
+        return False
+
     def after_restart(self, timeout: float) -> None:
         """The device restarted (its session is gone): wait for SMS to answer again, log in again."""
         if self.session is not None:
@@ -53,7 +72,7 @@ class MeapConnection:
             self.session = None
         self.restarted = True
         deadline = time.monotonic() + timeout
-        self.sleep(1.0)
+        self.wait_down(min(DOWN_WAIT, timeout))
         last: Optional[CanonError] = None
         while time.monotonic() < deadline:
             try:
