@@ -118,6 +118,13 @@ options:
         application is not ready yet). V(0) fails at once with error code C(device_starting).
     type: float
     default: 0.0
+  rui_min_interval:
+    description:
+      - Minimum seconds between two requests to the device. Public scripts for the MF/LBP portal Remote UI
+        keep at least 2 seconds between requests (faster clients are refused); set V(2) for such devices.
+        V(0) sends requests as fast as the device answers.
+    type: float
+    default: 0.0
 notes:
   - A failed login is never retried, so a wrong ID or PIN cannot lock the account; the module fails
     with error code C(rui_auth_failed) or C(rui_locked_out).

@@ -125,8 +125,33 @@ class PortalUi(FlavourUi):
         return pages.hidden(protocol.PORTAL_TOKEN_FIELD, session.token)
 
     # --- login --------------------------------------------------------------------------
+    def _variant_form(self, session: Session) -> Optional[str]:
+        """The other public login forms (``remote_ui.login_form``): ``i2101`` (MF660C: i0019 ID, i2101
+        PIN), ``pin_only`` (LBP6030w: i0016 only), ``unknown`` (fields no public source names)."""
+        variant = self.state.login_form
+        radio = "<input type=\"radio\" name=\"i0012\" value=\"1\" checked>"
+        if variant == "i2101":
+            inner = [self._token_input(session), radio, pages.text_input("i0019"),
+                     "<input type=\"radio\" name=\"i0017\" value=\"2\">",
+                     pages.text_input("i2101", kind="password")]
+        elif variant == "pin_only":
+            inner = [self._token_input(session), pages.hidden("i0012", "1"), pages.text_input("i0016", kind="password")]
+        elif variant == "unknown":
+            inner = [self._token_input(session), pages.text_input("loginName"), pages.text_input("loginPin")]
+        else:
+            return None
+        inner.append("<input type=\"submit\" value=\"Login\">")
+        return "<form name=\"loginFrm\" method=\"post\" action=\"%s\">\n%s\n</form>" % (
+            pages.esc(E["login"].path), "\n".join(inner))
+
     def _login_page(self, session: Session, sentence: Optional[str] = None,
                     headers: Optional[List[Tuple[str, str]]] = None) -> Response:
+        variant = self._variant_form(session)
+        if variant is not None:
+            body = "<h1>Login</h1>\n"
+            if sentence:
+                body += "<p class=\"message\" id=\"message\">%s</p>\n" % pages.esc(sentence)
+            return pages.page("Remote UI: Login", body + variant, headers=headers)
         mode_field, mode_value = LOGIN["mode_manager"]
         user_field, user_value = LOGIN["mode_user"]
         inner = "\n".join([
@@ -157,7 +182,14 @@ class PortalUi(FlavourUi):
     def login(self, request: Request, session: Optional[Session]) -> Response:
         fields = request.form()
         mode_field, mode_value = LOGIN["mode_manager"]
-        if fields.get(mode_field) == mode_value:
+        variant = self.state.login_form
+        if variant == "i2101" and fields.get(mode_field) == mode_value:
+            outcome = self.state.login(fields.get("i0019"), fields.get("i2101"))
+        elif variant == "pin_only" and fields.get(mode_field) == mode_value:
+            outcome = self.state.login(self.state.system_manager_id, fields.get(LOGIN["pin"]))
+        elif variant == "unknown":
+            outcome = self.state.login(None, None)
+        elif fields.get(mode_field) == mode_value:
             outcome = self.state.login(fields.get(LOGIN["id"]), fields.get(LOGIN["pin"]))
         else:
             outcome = self.state.login(None, None)     # general-user mode is not set up on the simulator

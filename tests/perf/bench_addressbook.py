@@ -9,11 +9,15 @@ The book: 10 address lists of 140 entries (e-mail, fax, SMB file destinations wi
 * a one-entry change (merged: one list rewritten and verified);
 * each through Ansible (``ansible localhost -m printfleet.canon.canon_addressbook``: wall time including
   Ansible's start-up) and in this process (the module's main() without Ansible: the module's own cost),
-  with the module's per-phase times (login, info, read, plan, backup, write, verify).
+  with the module's per-phase times (login, info, read, plan, backup, write, verify);
+* on the public flows (the default ``write_method: per_entry``): requests per run and per operation,
+  and a 300-entry Type II book (Coded Dial 281 + Favorites 19) read for a no-op with the portal pacing
+  (simulator refusing requests closer than 2 s, client ``rui_min_interval: 2``), saying how much of the
+  time is pacing.
 
-Loopback only (default 127.132.200.0/24, this module's range). HTTPS with the simulator's CA.
+Loopback only (default 127.171.0.0/24, issue 17's range). HTTPS with the simulator's CA.
 
-    python tests/perf/bench_addressbook.py [--repeat 3] [--network 127.132.200.0/24]
+    python tests/perf/bench_addressbook.py [--repeat 3] [--network 127.171.0.0/24] [--pacing 2.0]
 """
 
 from __future__ import annotations
@@ -39,6 +43,11 @@ from tests.module_args_compat import patch_module_args  # noqa: E402
 
 from ansible_collections.printfleet.canon.plugins.modules import canon_addressbook  # noqa: E402
 from tests.integration.simfleet import SimulatedFleet, ansible_env, bin_path  # noqa: E402
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook import model as ab  # noqa: E402
+from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.device import AddressBookClient  # noqa: E402
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table as pt  # noqa: E402
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.remote_ui import (  # noqa: E402
+    RemoteUiOptions, RemoteUiSession)
 
 MODULE = "printfleet.canon.canon_addressbook"
 PHASES = ("login", "info", "read", "plan", "backup", "write", "verify")
@@ -115,15 +124,23 @@ def check(result: Dict[str, Any], changed: bool, label: str) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--network", default="127.132.200.0/24")
+    ap.add_argument("--network", default="127.171.0.0/24")
+    ap.add_argument("--pacing", type=float, default=pt.PORTAL_MIN_INTERVAL,
+                    help="portal gap between requests, seconds (simulator and client)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per row (the median is shown)")
     args = ap.parse_args()
 
     net = ipaddress.ip_network(args.network)
     address = str(net.network_address + 1)
+    portal_address = str(net.network_address + 2)
     book = full_book()
     entries = sum(len(v) for v in book.values())
-    sim = SimulatedFleet({"seed": 9, "devices": [{"address": address, "profile": "ir-adv-c5535-iii"}]})
+    portal_book = portal_type_ii_book()
+    sim = SimulatedFleet({"seed": 9, "devices": [
+        {"address": address, "profile": "ir-adv-c5535-iii"},
+        {"address": portal_address, "profile": "mf642c", "address_book": portal_book,
+         "remote_ui": {"min_interval": args.pacing}}]})
+    public_rows: List[str] = []
     rows: List[Tuple[str, str, List[float], Dict[str, float]]] = []
     try:
         base = {"host": address, "system_manager_id": "7654321", "system_manager_pin": "7654321",
@@ -150,7 +167,7 @@ def main() -> int:
             for how, runner in (("in process", in_process), ("ansible -m", through_ansible)):
                 walls: List[float] = []
                 phases: Dict[str, List[float]] = {}
-                for _ in range(args.repeat):
+                for _ in range(1 if before else args.repeat):
                     if before:
                         before()
                     run_args = scenario_args if scenario_args is not None else one_change()
@@ -163,6 +180,7 @@ def main() -> int:
                 print("  %-42s %-11s median %.2fs" % (label, how, statistics.median(walls)), flush=True)
         state = sim.control("GET", "/devices/%s/remote_ui" % address)
         held = sum(len(v) for v in state["address_book"].values())
+        public_rows = public_flow_figures(sim, address, portal_address, portal_book, args.pacing)
     finally:
         sim.stop()
 
@@ -184,7 +202,60 @@ def main() -> int:
     print("  diff; write = imports; verify = read-back and comparison.")
     print("  The device held %d entries at the end. Target for the no-op run: < 3 s per device." % held)
     print("  The simulator and the controller share this machine's %d cores." % os.cpu_count())
+    print()
+    print("Public flows (write_method per_entry; client level: login, info, read, plan, write, logout)")
+    for line in public_rows:
+        print("  " + line)
     return 0
+
+
+def portal_type_ii_book() -> Dict[str, List[Dict[str, Any]]]:
+    """300 e-mail entries: Coded Dial 1-281 and Favorites 1-19 of a Type II device (collection numbering)."""
+    return {"coded_dial": [{"type": "email", "number": i, "name": "CD-%03d" % i, "address": "cd%d@example.com" % i}
+                           for i in range(1, 282)],
+            "favorites": [{"type": "email", "number": i, "name": "FV-%02d" % i, "address": "fv%d@example.com" % i}
+                          for i in range(1, 20)]}
+
+
+def client_run(options: RemoteUiOptions, want: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Any]:
+    """One merged run at client level: (seconds, requests, per-operation requests, paced seconds, writes)."""
+    started = time.monotonic()
+    with RemoteUiSession(options) as rui:
+        client = AddressBookClient(rui)
+        have = client.read_lists(list(want))
+        plan = ab.plan_changes(have, want, "merged", client.capabilities())
+        for name in plan.lists_to_write:
+            client.write_list(name, plan.after[name])
+        requests, operations, paced = rui.request_count, dict(client.requests_by_operation), rui.paced_seconds
+    return {"seconds": time.monotonic() - started, "requests": requests + 1, "operations": operations,
+            "paced": paced, "written": list(plan.lists_to_write)}
+
+
+def public_flow_figures(sim: SimulatedFleet, address: str, portal_address: str,
+                        portal_book: Dict[str, List[Dict[str, Any]]], pacing: float) -> List[str]:
+    ca = sim.manifest["ca_cert"]
+    lines = []
+    classic = RemoteUiOptions(host=address, system_manager_id="7654321", system_manager_pin="7654321", ca_path=ca,
+                              flavour="classic")
+    want = sim.control("GET", "/devices/%s/remote_ui" % address)["address_book"]
+    noop = client_run(classic, want)
+    lines.append("Type I no-op, %d entries: %.2f s, %d requests (%s), written %s"
+                 % (sum(len(v) for v in want.values()), noop["seconds"], noop["requests"],
+                    ", ".join("%s %d" % item for item in sorted(noop["operations"].items())), noop["written"] or "none"))
+    one = {"address_list_1": [{"type": "email", "name": "L01-000", "address": "public-flow@example.com"}]}
+    change = client_run(classic, one)
+    lines.append("Type I one-entry change: %.2f s, %d requests, write requests %d (one request chain), lists %s"
+                 % (change["seconds"], change["requests"], change["operations"].get("write", 0), change["written"]))
+    portal = RemoteUiOptions(host=portal_address, system_manager_id="7654321", system_manager_pin="7654321",
+                             ca_path=ca, flavour="portal", min_interval=pacing, busy_retries=0)
+    paced = client_run(portal, portal_book)
+    lines.append("Type II no-op, 300 entries, pacing %.1f s: %.2f s, %d requests, of which pacing %.2f s (%.0f %%), "
+                 "written %s" % (pacing, paced["seconds"], paced["requests"], paced["paced"],
+                                 100.0 * paced["paced"] / paced["seconds"] if paced["seconds"] else 0,
+                                 paced["written"] or "none"))
+    refused = sim.control("GET", "/devices/%s/remote_ui" % portal_address)["counters"]["paced_refusals"]
+    lines.append("Portal requests refused for pacing: %d (the client kept the gap)" % refused)
+    return lines
 
 
 if __name__ == "__main__":

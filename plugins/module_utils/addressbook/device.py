@@ -30,6 +30,7 @@ plaintext is unknown; a modify form leaves it alone unless a declared password i
 from __future__ import annotations
 
 import html
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -198,6 +199,23 @@ def parse_device_ldif(data: bytes) -> List[Tuple[int, Dict[str, Any]]]:
         if index is None:
             raise CanonError("rui_unexpected_response", "An LDIF record of the device has no indxid.")
         out.append((index, _unread_secrets(entry)))
+    return out
+
+
+_ADRS_ITEM = re.compile(r'(\d+):\{tp:(\d+),nm:("(?:[^"\\]|\\.)*"),ad:("(?:[^"\\]|\\.)*"),'
+                        r'ot:("(?:[^"\\]|\\.)*")\}')
+
+
+def parse_adrs_list(page: Page) -> List[Tuple[int, str, str, str]]:
+    """(AIDX, type, name, address) from the classic list body (``var adrsList = {...}``, KOR)."""
+    text = page.text
+    start = text.find("adrsList")
+    if start < 0:
+        raise CanonError("rui_unexpected_response", "The address list page holds no adrsList data.")
+    types = {value: key for key, value in pt.CLASSIC_CLASS_BY_TYPE.items()}
+    out = []
+    for index, kind, name, address, _other in _ADRS_ITEM.findall(text[start:]):
+        out.append((int(index), types.get(kind, ""), json.loads(name), json.loads(address)))
     return out
 
 

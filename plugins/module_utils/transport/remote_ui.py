@@ -80,6 +80,7 @@ REMOTE_UI_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
     "busy_retries": {"type": "int", "default": 3},
     "busy_delay": {"type": "float", "default": 2.0},
     "start_wait": {"type": "float", "default": 0.0},
+    "rui_min_interval": {"type": "float", "default": 0.0},
 }
 
 
@@ -110,6 +111,7 @@ class RemoteUiOptions:
     busy_retries: int = 3
     busy_delay: float = 2.0
     start_wait: float = 0.0
+    min_interval: float = 0.0          # pacing: seconds between requests (portal devices want >= 2)
 
     def validate(self) -> None:
         """Refuse incomplete or contradictory options before any packet is sent."""
@@ -131,8 +133,8 @@ class RemoteUiOptions:
             raise bad("auth_method=user needs password (and username on the classic Remote UI)")
         if self.timeout is None or self.timeout <= 0:
             raise bad("rui_timeout must be greater than 0")
-        if self.busy_retries < 0 or self.busy_delay < 0 or self.start_wait < 0:
-            raise bad("busy_retries, busy_delay and start_wait must not be negative")
+        if self.busy_retries < 0 or self.busy_delay < 0 or self.start_wait < 0 or self.min_interval < 0:
+            raise bad("busy_retries, busy_delay, start_wait and rui_min_interval must not be negative")
         if self.ca_path and not os.path.exists(self.ca_path):
             raise bad("ca_path %s does not exist" % self.ca_path)
 
@@ -174,6 +176,7 @@ def options_from_params(params: Mapping[str, Any]) -> RemoteUiOptions:
         busy_retries=int(value("busy_retries")),
         busy_delay=float(value("busy_delay")),
         start_wait=float(value("start_wait")),
+        min_interval=float(value("rui_min_interval")),
     )
     options.validate()
     return options
