@@ -44,7 +44,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 FORMAT_VERSION = "0x0002"
+FORMAT_VERSIONS = ("0x0002", "0x0003")       # 0x0003 (DB Version 0x010b) adds the 50th column folderidflag
 DB_VERSION = "0x010a"
+DB_VERSIONS = {"0x0002": "0x010a", "0x0003": "0x010b"}
+LAYOUTS = ("collection", "canon")
 CRYPTO_VERSION = "2"
 CRYPTO_ATTRIBUTE = "pwd"
 LINE_END = "\r\n"
@@ -268,6 +271,25 @@ COLUMNS: Tuple[Column, ...] = (
 )
 COLUMN_NAMES: Tuple[str, ...] = tuple(column.name for column in COLUMNS)
 
+# --- the real Canon layout (public: the 49 column names in this order, three independent scripts;
+# 0x0003 adds folderidflag; research canon-public-protocol-facts.md §2) ------------------------
+CANON_COLUMNS_0002: Tuple[str, ...] = (
+    "objectclass", "cn", "cnread", "cnshort", "subdbid", "mailaddress", "dialdata", "uri", "url", "path",
+    "protocol", "username", "pwd", "member", "indxid", "enablepartial", "sub", "faxprotocol", "ecm",
+    "txstartspeed", "commode", "lineselect", "uricommode", "uriflag", "pwdinputflag", "ifaxmode", "transsvcstr1",
+    "transsvcstr2", "ifaxdirectmode", "documenttype", "bwpapersize", "bwcompressiontype", "bwpixeltype",
+    "bwbitsperpixel", "bwresolution", "clpapersize", "clcompressiontype", "clpixeltype", "clbitsperpixel",
+    "clresolution", "accesscode", "uuid", "cnreadlang", "enablesfp", "memberobjectuuid", "loginusername",
+    "logindomainname", "usergroupname", "personalid")
+CANON_COLUMNS: Dict[str, Tuple[str, ...]] = {"0x0002": CANON_COLUMNS_0002,
+                                             "0x0003": CANON_COLUMNS_0002 + ("folderidflag",)}
+# Columns the real layout has and the collection's layout names differently: indxid holds the
+# number (one-touch button / coded-dial number) where ``dn`` did.
+_REAL_ALIASES = {"indxid": "dn"}
+# Entry fields the real layout has no column for (left out when writing it): port, colour mode.
+CANON_LAYOUT_DROPS = ("port", "color")
+SUBDBID_ONE_TOUCH, SUBDBID_LIST = "11", "1"
+
 
 @dataclass
 class CanonCsvBook:
@@ -359,8 +381,17 @@ def render_canon_csv(
     encrypted: Optional[bool] = None,
     random_bytes: Callable[[int], bytes] = os.urandom,
     salt: Optional[bytes] = None,
+    layout: str = "collection",
+    version: str = FORMAT_VERSION,
+    charset: str = "UTF-8",
 ) -> str:
     """Write entries as one Canon AddressBook CSV file (one address list per file).
+
+    ``layout='canon'`` writes the devices' own layout: the 49 columns of version 0x0002 (50 with
+    ``folderidflag`` for 0x0003), a trailing comma on every line, ``on``/``off`` booleans, the number in
+    ``indxid`` (running from 201 where a list has none), ``subdbid`` 1 (11 for one-touch); ``port`` and
+    the I-fax colour switch have no column there and are left out. ``charset='SJIS'`` only names the
+    charset in the header: encode the text with ``encode_canon_csv``.
 
     ``salt`` (16 bytes) lets a writer that exports many files under one password derive the key
     once; every password still gets its own random nonce.
@@ -384,15 +415,23 @@ def render_canon_csv(
         salt = b""
     elif salt is None:
         salt = random_bytes(_SALT_BYTES)  # one salt per file: one key derivation
-    header = ["# Canon AddressBook CSV version: %s" % FORMAT_VERSION, "# CharSet: UTF-8"]
+    if layout not in LAYOUTS:
+        raise AddressBookFormatError("layout must be one of %s" % ", ".join(LAYOUTS))
+    if version not in FORMAT_VERSIONS or (layout == "collection" and version != FORMAT_VERSION):
+        raise AddressBookFormatError("version must be one of %s (the collection layout is %s)"
+                                     % (", ".join(FORMAT_VERSIONS), FORMAT_VERSION))
+    header = ["# Canon AddressBook CSV version: %s" % version, "# CharSet: %s" % charset]
     if one_touch:
         header.append("# dn: fixed")
     header.append("# SubAddressBookName: %s" % list_title if list_title else "# SubAddressBookName:")
-    header.append("# DB Version: %s" % DB_VERSION)
+    header.append("# DB Version: %s" % DB_VERSIONS[version])
     if encrypted:
         header += ["# Crypto Version: %s" % CRYPTO_VERSION, "# Crypto Attribute: %s" % CRYPTO_ATTRIBUTE]
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator=LINE_END)
+    if layout == "canon":
+        _write_canon_rows(writer, entries, one_touch, version, (export_password, encrypted, random_bytes, salt))
+        return LINE_END.join(header) + LINE_END + buffer.getvalue()
     writer.writerow(COLUMN_NAMES)
     for index, entry in enumerate(entries, start=1):
         where = "entry %d (%r)" % (index, entry.get("name"))
@@ -406,6 +445,87 @@ def render_canon_csv(
             ]
         )
     return LINE_END.join(header) + LINE_END + buffer.getvalue()
+
+
+def _write_canon_rows(writer: Any, entries: Sequence[Mapping[str, Any]], one_touch: bool, version: str,
+                      secret_args: Tuple[Optional[str], bool, Callable[[int], bytes], bytes]) -> None:
+    names = CANON_COLUMNS[version]
+    by_name = {column.name: column for column in COLUMNS}
+    by_name["indxid"] = by_name["dn"]
+    writer.writerow(list(names) + [""])          # the trailing comma of real exports
+    for position, entry in enumerate(entries):
+        where = "entry %d (%r)" % (position + 1, entry.get("name"))
+        entry_type = _entry_type(entry, where)
+        row = []
+        for name in names:
+            column = by_name.get(name)
+            if name == "subdbid":
+                row.append(SUBDBID_ONE_TOUCH if one_touch else SUBDBID_LIST)
+            elif name == "indxid":
+                number = entry.get("number")
+                row.append(str(int(number)) if number is not None else str(201 + position))
+            elif column is None:
+                row.append("")
+            elif column.kind == "bool" and entry_type in column.types and entry.get(column.key) is not None:
+                row.append("on" if entry.get(column.key) else "off")
+            else:
+                row.append(_render_cell(column, entry, entry_type, where, secret_args))
+        writer.writerow(row + [""])
+
+
+def parse_abk(data: Union[str, bytes], on_unsupported: str = "error") -> CanonCsvBook:
+    """Read Canon's LDIF-like ``.abk`` address book (one public sample only: ``# Canon AddressBook
+    version: 1``, ``# CharSet: WCP1252``, ``# DB Version: 0x0108``; records of ``attribute: value`` lines
+    with ``objectclass`` lines ``top``/``extensibleobject``/<class>, ``dn`` the entry number)."""
+    check_on_unsupported(on_unsupported)
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
+    head = raw[:400].decode("ascii", "replace").lower()
+    if "# canon addressbook version:" not in head:
+        raise AddressBookFormatError("not a Canon .abk address book: the first line must be "
+                                     "'# Canon AddressBook version: 1'", line=1)
+    text = raw.decode("cp1252" if "wcp1252" in head or "cp1252" in head else "utf-8", "strict")
+    book = CanonCsvBook()
+    known = {column.name: column for column in COLUMNS}
+    record: List[Tuple[str, str]] = []
+    lines = [line.rstrip("\r") for line in text.split("\n")] + [""]
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("#"):
+            continue
+        if line.strip():
+            name, _sep, value = line.partition(":")
+            record.append((name.strip().lower(), value[1:] if value.startswith(" ") else value))
+            continue
+        if not record:
+            continue
+        classes = [value.strip().lower() for name, value in record if name == "objectclass"]
+        kinds = [TYPE_BY_OBJECTCLASS[c] for c in classes if c in TYPE_BY_OBJECTCLASS]
+        cells = {name: value for name, value in record if name != "objectclass"}
+        record = []
+        if not kinds:
+            if on_unsupported == "error":
+                raise AddressBookFormatError("line %d: a record of class %s is not supported" % (number, classes),
+                                             code="addressbook_unsupported_type", line=number)
+            book.dropped.append({"line": number, "name": cells.get("cn", ""), "reason": "unsupported class"})
+            continue
+        entry: Dict[str, Any] = {"type": kinds[0]}
+        for name, value in cells.items():
+            column = known.get(name)
+            if column is None or value == "" or column.kind in ("objectclass", "secret") \
+                    or entry["type"] not in column.types:
+                continue
+            _parse_cell(column, value, entry, "line %d" % number, None, False)
+        book.entries.append(entry)
+    return book
+
+
+def encode_canon_csv(text: str) -> bytes:
+    """The file's bytes in the charset its header names (SJIS as cp932, else UTF-8)."""
+    for line in text.split(LINE_END, 8)[:8]:
+        if line.lower().startswith("# charset:"):
+            name = line.split(":", 1)[1].strip().lower().replace("-", "_")
+            if name in ("sjis", "shift_jis", "cp932"):
+                return text.encode("cp932")
+    return text.encode("utf-8")
 
 
 # --- parse ------------------------------------------------------------------------------------
@@ -524,9 +644,10 @@ def parse_canon_csv(
             "'# Canon AddressBook CSV version: %s'" % FORMAT_VERSION,
             line=1,
         )
-    if version.strip().lower() != FORMAT_VERSION:
+    if version.strip().lower() not in FORMAT_VERSIONS:
         raise AddressBookFormatError(
-            "unsupported Canon AddressBook CSV version %r (expected %s)" % (version, FORMAT_VERSION), line=1
+            "unsupported Canon AddressBook CSV version %r (expected %s)" % (version, " or ".join(FORMAT_VERSIONS)),
+            line=1,
         )
     charset = headers.get("charset", "UTF-8").strip().upper().replace("_", "-")
     if charset not in ("UTF-8", "SJIS", "SHIFT-JIS", "CP932"):
@@ -547,6 +668,9 @@ def parse_canon_csv(
             "the column header line has no 'objectclass' column", line=header_lines + 1
         )
     known = {column.name: column for column in COLUMNS}
+    known.update({alias: known[name] for alias, name in _REAL_ALIASES.items()})
+    if "dn" in names:            # both present: the collection's own dn wins
+        known.pop("indxid", None)
     positions = [(index, known[name]) for index, name in enumerate(names) if name in known]
     # real exports end the header with a comma (an empty last name); a row may omit those cells
     needed = len(names)

@@ -10,6 +10,7 @@ import pytest
 
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats import abook_csv
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.abook_csv import (
+    encode_canon_csv,
     COLUMN_NAMES,
     SECRET_TOKEN_PREFIX,
     AddressBookFormatError,
@@ -255,9 +256,51 @@ def test_missing_version_line_is_refused():
 
 
 def test_other_version_is_refused():
-    text = render_canon_csv([ENTRIES[0]]).replace("0x0002", "0x0003", 1)
+    text = render_canon_csv([ENTRIES[0]]).replace("0x0002", "0x0004", 1)
     with pytest.raises(AddressBookFormatError, match="unsupported Canon AddressBook CSV version"):
         parse_canon_csv(text)
+
+
+# --- the devices' own layout (49/50 public column names, trailing comma, on/off, indxid) -----------
+REAL_0002 = (
+    "# Canon AddressBook CSV version: 0x0002\r\n# CharSet: UTF-8\r\n# SubAddressBookName: Address List 1\r\n"
+    "# DB Version: 0x010a\r\n"
+    "objectclass,cn,cnread,cnshort,subdbid,mailaddress,dialdata,uri,url,path,protocol,username,pwd,member,indxid,"
+    "enablepartial,sub,faxprotocol,ecm,txstartspeed,commode,lineselect,uricommode,uriflag,pwdinputflag,ifaxmode,"
+    "transsvcstr1,transsvcstr2,ifaxdirectmode,documenttype,bwpapersize,bwcompressiontype,bwpixeltype,"
+    "bwbitsperpixel,bwresolution,clpapersize,clcompressiontype,clpixeltype,clbitsperpixel,clresolution,accesscode,"
+    "uuid,cnreadlang,enablesfp,memberobjectuuid,loginusername,logindomainname,usergroupname,personalid,\r\n"
+    "email,Sales,sales,,1,sales@example.com,,,,,,,,,201,off,,,,,,,,,,,,,,,,,,,,,,,,,0,,en,,,,,,,\r\n"
+    "remotefilesystem,Scans,,,1,,,,fs01,in,smb,svc,plain-pw,,202,,,,,,,,,,on,,,,,,,,,,,,,,,,0,,en,,,,,,,\r\n")
+
+
+def test_reads_a_real_0002_export_with_trailing_commas_on_off_and_plain_passwords():
+    book = parse_canon_csv(REAL_0002.encode("utf-8"))
+    sales, scans = book.entries
+    assert sales == {"type": "email", "name": "Sales", "reading": "sales", "address": "sales@example.com",
+                     "number": 201, "divide_data": False, "access_number": 0}
+    assert scans["password"] == "plain-pw" and scans["confirm_before_sending"] is True and scans["host"] == "fs01"
+    assert not book.encrypted
+
+
+def test_writes_the_real_layout_and_reads_it_back_in_0002_0003_and_sjis():
+    entries = [{"type": "email", "name": "営業", "number": 3, "address": "a@example.com", "divide_data": True},
+               {"type": "fax", "name": "Fax", "number": 4, "fax_number": "0221", "ecm": False}]
+    for version, count in (("0x0002", 49), ("0x0003", 50)):
+        text = render_canon_csv(entries, list_title="One-Touch", one_touch=True, layout="canon", version=version,
+                                charset="SJIS")
+        lines = text.split("\r\n")
+        assert lines[0] == "# Canon AddressBook CSV version: %s" % version and lines[1] == "# CharSet: SJIS"
+        assert "# dn: fixed" in lines and ("# DB Version: 0x010b" in lines) == (version == "0x0003")
+        columns = lines[5].split(",")
+        assert len(columns) == count + 1 and columns[-1] == "" and "dn" not in columns
+        row = dict(zip(columns, lines[6].split(",")))
+        assert row["enablepartial"] == "on" and row["indxid"] == "3" and row["subdbid"] == "11"
+        data = encode_canon_csv(text)
+        assert "営業".encode("cp932") in data
+        back = parse_canon_csv(data)
+        assert [(e["name"], e["number"]) for e in back.entries] == [("営業", 3), ("Fax", 4)]
+        assert back.entries[1]["ecm"] is False and back.one_touch
 
 
 def test_other_charset_is_refused():
@@ -368,3 +411,16 @@ def test_a_given_salt_is_shared_by_files_and_bad_salts_are_refused():
     assert raw[0][16:32] != raw[1][16:32]               # but every password has its own nonce
     with pytest.raises(abook_csv.AddressBookFormatError, match="salt must be 16 bytes"):
         abook_csv.render_canon_csv(entries, export_password="pw", salt=b"short")
+
+
+def test_reads_the_abk_sample_layout():
+    from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.formats.abook_csv import parse_abk
+    text = ("# Canon AddressBook version: 1\r\n# CharSet: WCP1252\r\n# DB Version: 0x0108\r\n\r\n"
+            "subdbid: 1\r\ndn: 7\r\ncn: M\xfcller\r\ncnread: mueller\r\nmailaddress: m@example.com\r\n"
+            "enablepartial: false\r\naccesscode: 0\r\nobjectclass: top\r\nobjectclass: extensibleobject\r\n"
+            "objectclass: email\r\n\r\n")
+    book = parse_abk(text.encode("cp1252"))
+    assert book.entries == [{"type": "email", "number": 7, "name": "M\xfcller", "reading": "mueller",
+                             "address": "m@example.com", "divide_data": False, "access_number": 0}]
+    with pytest.raises(AddressBookFormatError):
+        parse_abk(b"objectclass: email\r\n")
