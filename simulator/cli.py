@@ -13,6 +13,7 @@ from typing import List, Optional
 import yaml
 
 from .control import ControlApi
+from .faults import install as install_faults
 from .fleet import FleetError, build_fleet, load_profiles, manifest, write_manifest
 
 
@@ -91,6 +92,7 @@ async def _serve(args) -> int:
     agent = SnmpAgent(devices, port=args.port, listen=args.listen)
     await agent.start()
     control = ControlApi(devices)
+    install_faults(control)                      # /devices/<address>/faults (simulator/faults.py)
     url = await control.listen(control_host, int(control_port or 0))
     extras = []
     if not args.no_http:

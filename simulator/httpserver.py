@@ -14,6 +14,8 @@ from http import HTTPStatus
 from typing import Awaitable, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import parse_qs, urlsplit
 
+from . import faults
+
 MAX_BODY = 64 * 1024 * 1024
 
 
@@ -93,6 +95,9 @@ class HttpServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, tls: bool) -> None:
         peer = writer.get_extra_info("peername") or ("", 0)
         local = writer.get_extra_info("sockname") or ("", 0)
+        if not faults.http_connection(local[0], tls):      # fault injection (simulator/faults.py)
+            writer.transport.abort()
+            return
         try:
             while True:
                 try:
@@ -121,6 +126,13 @@ class HttpServer:
                 split = urlsplit(target)
                 request = Request(method.upper(), target, split.path, parse_qs(split.query, keep_blank_values=True),
                                   headers, body, peer[:2], local[:2], tls)
+                fault = await faults.http_request(local[0], request.method)
+                if fault == "reset":
+                    writer.transport.abort()
+                    return
+                if fault:
+                    await self._write(writer, Response(int(fault.split(":")[1]), b"fault injected: busy"), False)
+                    return
                 try:
                     result = self.handler(request)
                     if asyncio.iscoroutine(result):
@@ -129,6 +141,9 @@ class HttpServer:
                 except Exception as exc:  # a handler bug must not kill the listener
                     response = Response(500, ("internal error: %s" % exc).encode())
                 keep = version.upper() == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+                if faults.http_truncate(local[0]):
+                    await self._write(writer, response, False, truncate=True)
+                    return
                 await self._write(writer, response, keep)
                 if not keep:
                     return
@@ -140,7 +155,8 @@ class HttpServer:
             except Exception:
                 pass
 
-    async def _write(self, writer: asyncio.StreamWriter, response: Response, keep: bool) -> None:
+    async def _write(self, writer: asyncio.StreamWriter, response: Response, keep: bool,
+                     truncate: bool = False) -> None:
         body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
         try:
             reason = HTTPStatus(response.status).phrase
@@ -151,5 +167,5 @@ class HttpServer:
         if not any(k.lower() == "content-type" for k, _unused in response.headers):
             head.append("Content-Type: " + response.content_type)
         head.extend("%s: %s" % (k, v) for k, v in response.headers)
-        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (body[:len(body) // 2] if truncate else body))
         await writer.drain()

@@ -16,11 +16,12 @@ import asyncio
 import ipaddress
 import logging
 import socket
-from typing import Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from ..mib import (AUTHORIZATION_ERROR, BAD_VALUE, COUNTER32, COUNTER64, GEN_ERR, INCONSISTENT_VALUE, NO_ACCESS, NO_CREATION,
                    NO_SUCH_NAME, NOT_WRITABLE, OCTET_STRING, TOO_BIG, WRONG_LENGTH, WRONG_TYPE, WRONG_VALUE,
                    Mib, Value)
+from .. import faults
 from . import ber
 from .ber import (END_OF_MIB_VIEW_TLV, GET, GETBULK, GETNEXT, NO_SUCH_INSTANCE_TLV, NO_SUCH_OBJECT_TLV,
                   REPORT, RESPONSE, SET, BerError, decode_oid, encode_oid, encode_value, varbind)
@@ -147,9 +148,11 @@ class _Protocol(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr) -> None:
         handle = self.agent._datagram
         dev = self.dev
+        send = self._send if not faults.active(dev.address) else (
+            lambda r, a: faults.send_snmp(dev.address, r, a, self._send))
         reply = handle(dev, data)
         if reply is not None:
-            self._send(reply, addr)
+            send(reply, addr)
         if not self.hot:
             self.probe -= 1
             if self.probe > 0:
@@ -165,7 +168,7 @@ class _Protocol(asyncio.DatagramProtocol):
             drained += 1
             reply = handle(dev, data)
             if reply is not None:
-                self._send(reply, addr)
+                send(reply, addr)
         self.hot = drained > 0
 
     def _send(self, reply: bytes, addr) -> None:
@@ -218,10 +221,20 @@ class _SharedListener:
             if reply is None:
                 continue
             info = (socket.IPPROTO_IP, IP_PKTINFO, b"\0\0\0\0" + socket.inet_aton(dest) + b"\0\0\0\0")
+            if faults.active(dest):
+                faults.send_snmp(dest, reply, addr, lambda r, a, info=info: _sendmsg(sock, r, info, a))
+                continue
             try:
                 sock.sendmsg([reply], [info], 0, addr)
             except OSError:
                 pass                 # send buffer full or manager gone: UDP gives no guarantee
+
+
+def _sendmsg(sock: socket.socket, reply: bytes, info: Any, addr: Any) -> None:
+    try:
+        sock.sendmsg([reply], [info], 0, addr)
+    except OSError:
+        pass
 
 
 class SnmpAgent:
