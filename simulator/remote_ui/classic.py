@@ -332,8 +332,9 @@ class ClassicUi(FlavourUi):
             raise BadRequest("%s must be 0 or 1" % protocol.CLASSIC_ENTRY_MODE_FIELD)
         session.last_page = request.path
         session.token = new_id()
+        aid = str(fields.get(protocol.CLASSIC_LIST_ID_FIELD))
         inner = "\n".join([pages.hidden(protocol.CLASSIC_TOKEN_FIELD, session.token),
-                           pages.hidden(protocol.CLASSIC_LIST_ID_FIELD, str(fields.get(protocol.CLASSIC_LIST_ID_FIELD)))]
+                           pages.hidden(protocol.CLASSIC_LIST_ID_FIELD, aid)]
                           + ["<p>%s %s</p>" % (pages.esc(k), pages.text_input(k, v)) for k, v in values.items()])
         action = E["entry_modify" if values else "entry_create"].path
         return pages.page("Destination", "<h1>Destination</h1>\n" + pages.form(action, inner))

@@ -241,7 +241,8 @@ def public_flow_figures(sim: SimulatedFleet, address: str, portal_address: str,
     noop = client_run(classic, want)
     lines.append("Type I no-op, %d entries: %.2f s, %d requests (%s), written %s"
                  % (sum(len(v) for v in want.values()), noop["seconds"], noop["requests"],
-                    ", ".join("%s %d" % item for item in sorted(noop["operations"].items())), noop["written"] or "none"))
+                    ", ".join("%s %d" % item for item in sorted(noop["operations"].items())),
+                    noop["written"] or "none"))
     one = {"address_list_1": [{"type": "email", "name": "L01-000", "address": "public-flow@example.com"}]}
     change = client_run(classic, one)
     lines.append("Type I one-entry change: %.2f s, %d requests, write requests %d (one request chain), lists %s"

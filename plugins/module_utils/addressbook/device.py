@@ -47,6 +47,7 @@ WRITE_METHODS: Tuple[str, ...] = ("per_entry", "bulk_import")
 UNREAD_SECRET = abook_csv.EncryptedSecret("")      # a stored password the device does not show
 _COLUMN_BY_NAME = {column.name: column for column in abook_csv.COLUMNS}
 _COLUMN_BY_KEY = {column.key: column for column in abook_csv.COLUMNS if column.key}
+_ROW_HIDDEN = ("reading", "short_name", "access_number", "divide_data")   # e-mail fields a list row omits
 _MAIN_FIELD = {"email": "address", "ifax": "address", "fax": "fax_number", "file": "host"}
 # portal list page icons (public captures; fax is the simulator's choice)
 _ICON_TYPES = {"ad_1": "email", "ad_2": "ifax", "ad_3": "fax", "ad_6": "file", "ad_grp": "group"}
@@ -152,7 +153,7 @@ def _cell_into(entry: Dict[str, Any], attribute: str, text: str, where: str) -> 
     if column.name == "dn":
         return
     try:
-        abook_csv._parse_cell(column, text, entry, where, None, False)   # pylint: disable=protected-access
+        abook_csv.parse_cell(column, text, entry, where, None, False)
     except abook_csv.AddressBookFormatError as exc:
         raise CanonError("rui_unexpected_response", "The device's address data is unreadable: %s" % exc.msg) from None
 
@@ -171,7 +172,7 @@ def parse_device_ldif(data: bytes) -> List[Tuple[int, Dict[str, Any]]]:
     """
     text = abook_csv.decode_text(data)
     try:
-        records = ldif_format._unfolded_records(text)   # pylint: disable=protected-access
+        records = ldif_format.unfolded_records(text)
     except abook_csv.AddressBookFormatError as exc:
         raise CanonError("rui_unexpected_response", "The device's LDIF export is unreadable: %s" % exc.msg) from None
     out: List[Tuple[int, Dict[str, Any]]] = []
@@ -179,7 +180,7 @@ def parse_device_ldif(data: bytes) -> List[Tuple[int, Dict[str, Any]]]:
         values: List[Tuple[str, str]] = []
         for number, line in record:
             try:
-                values.append(ldif_format._decode_line(number, line))   # pylint: disable=protected-access
+                values.append(ldif_format.decode_line(number, line))
             except abook_csv.AddressBookFormatError as exc:
                 raise CanonError("rui_unexpected_response", "The device's LDIF export is unreadable: %s"
                                  % exc.msg) from None
@@ -240,7 +241,7 @@ def entry_fields(entry: Mapping[str, Any], public: Mapping[str, str], write_pass
         value = entry.get(key)
         if value is None:
             continue
-        text = abook_csv._render_cell(column, entry, kind, "", (None, False, secrets.token_bytes, b""))  # pylint: disable=protected-access
+        text = abook_csv.render_cell(column, entry, kind, "", (None, False, secrets.token_bytes, b""))
         if key == "protocol" and "protocol" in public:
             fields[public["protocol"]] = pt.CLASSIC_PROTOCOL_BY_NAME.get(text, text)
             continue
@@ -284,6 +285,11 @@ class AddressBookClient:
         if write_method not in WRITE_METHODS:
             raise CanonError("invalid_argument", "write_method must be one of %s" % ", ".join(WRITE_METHODS))
         self.write_method = write_method
+        # portal: which e-mail entries need their slot page (the list row has name and address only):
+        # every one with ``full_read``, else those ``detail_hint`` ({list: declared entries}) declares
+        # with a field the row does not show
+        self.full_read = False
+        self.detail_hint: Dict[str, Sequence[Mapping[str, Any]]] = {}
         self._read: Dict[str, List[Tuple[int, Dict[str, Any]]]] = {}
         self.requests_by_operation: Dict[str, int] = {}
         self.session = session
@@ -445,10 +451,13 @@ class AddressBookClient:
         page_name = self._portal_page(list_name)
         rows = parse_portal_list(self.session.get_page(page_name))
         items: List[Tuple[int, Dict[str, Any]]] = []
+        detailed = {entry.get("number") for entry in self.detail_hint.get(list_name) or []
+                    if any(entry.get(key) not in (None, "", False) for key in _ROW_HIDDEN)}
         for slot, kind, name, address in rows:
             if not kind:
                 continue
-            if kind == "email":
+            number = ab.from_device_number(book_type, list_name, slot)
+            if kind == "email" and not self.full_read and number not in detailed:
                 entry: Dict[str, Any] = {"type": "email", "name": name, "address": address}
             else:
                 page = self.session.post_form("select_slot", {pt.PORTAL_ENTRY_FIELDS["slot"]: str(slot)})
@@ -456,7 +465,7 @@ class AddressBookClient:
                 if form is None:
                     raise CanonError("rui_unexpected_response", "Slot %d of %s shows no form." % (slot, list_name))
                 entry = _portal_entry(kind, {k: v for k, v in form["fields"].items() if k != pt.PORTAL_TOKEN_FIELD})
-            entry["number"] = ab.from_device_number(book_type, list_name, slot)
+            entry["number"] = number
             items.append((slot, entry))
         return items
 

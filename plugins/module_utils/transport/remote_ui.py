@@ -36,7 +36,7 @@ from ansible_collections.printfleet.canon.plugins.module_utils.transport import 
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import ERROR_CODES, CanonError
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import web_session as ws
 # Re-exported: callers and tests of this module know them by these names.
-from ansible_collections.printfleet.canon.plugins.module_utils.transport.web_session import (  # noqa: F401
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.web_session import (  # noqa: F401 pylint: disable=unused-import
     LEGACY_CIPHERS, MASK, REQUESTS_IMPORT_ERROR, TlsAdapter, WebSession, build_ssl_context, legacy_tls_version,
     requests)
 

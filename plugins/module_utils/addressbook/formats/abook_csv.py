@@ -736,3 +736,8 @@ def _parse_row(
             encrypted,
         )
     return entry
+
+
+# Cell codecs for other readers of Canon's attributes (the Remote UI's LDIF export and entry forms).
+render_cell = _render_cell
+parse_cell = _parse_cell

@@ -241,6 +241,11 @@ def _decode_line(number: int, line: str) -> Tuple[str, str]:
     return name.strip().lower(), value
 
 
+# Record splitting and line decoding for other LDIF readers (the device's own LDIF export).
+unfolded_records = _unfolded_records
+decode_line = _decode_line
+
+
 def _first(attributes: Dict[str, List[str]], names: Sequence[str]) -> Optional[str]:
     for name in names:
         if attributes.get(name):

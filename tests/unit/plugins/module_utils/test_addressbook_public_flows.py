@@ -174,3 +174,17 @@ def test_portal_pacing_is_kept_and_a_faster_client_is_refused(sim):
         assert [(slot, kind, name) for slot, kind, name, _a in rows if kind] == [(2, "email", "Help")]
         assert rui.paced_seconds > 0.3 * (rui.request_count - 1)
     assert rui_state(sim, "paced")["counters"]["paced_refusals"] >= 1
+
+
+def test_portal_email_fields_off_the_list_row_are_read_from_the_slot_page_when_declared(sim):
+    declared = [{"type": "email", "name": "Desk", "number": 5, "reading": "desk", "short_name": "DSK",
+                 "address": "desk@example.com"}]
+    with RemoteUiSession(opts(sim, "i2101")) as rui:
+        client = AddressBookClient(rui)
+        client.write_list("favorites", declared)
+        assert client.read_lists(["favorites"])["favorites"][0].get("reading") is None   # the row alone
+        client.detail_hint = {"favorites": declared}
+        again = client.read_lists(["favorites"])["favorites"][0]
+        assert (again["reading"], again["short_name"]) == ("desk", "DSK")
+        before = client._read["favorites"]
+        assert AddressBookClient.entry_changes(client._list_spec("favorites"), before, declared) == ([], [], [])
