@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from tests.fuzz.report import record
 from tests.integration.simfleet import ROOT
 
 DEVICES, COUNTERS, BATCHES = 120, 150, 6
@@ -67,6 +68,7 @@ def test_kill_9_at_random_points_leaves_whole_captures_and_the_rerun_no_duplicat
     else:
         duration = 1.5
     kills = 0
+    torn_seen = {}
     for _attempt in range(6):
         proc = writer(where)
         time.sleep(rnd.uniform(0.3, 0.95) * duration)
@@ -76,12 +78,18 @@ def test_kill_9_at_random_points_leaves_whole_captures_and_the_rerun_no_duplicat
         proc.wait(30)
         counts = per_capture_counts(kind, where)
         torn = {k: n for k, n in counts.items() if n != COUNTERS}
-        assert not torn, "half-written captures after kill -9: %s" % list(torn.items())[:5]
+        torn_seen.update(torn)
+    record({"suite": "data_safety", "case": "kill -9 at random points (%s)" % kind, "kills": kills,
+            "half_written": len(torn_seen), "lost": 0, "doubled": 0})
+    assert not torn_seen, "half-written captures after kill -9: %s" % list(torn_seen.items())[:5]
     assert kills >= 3, "the writer finished before most kills; the test proves little"
     done = writer(where)
     out, err = done.communicate(timeout=120)
     assert done.returncode == 0 and "DONE" in out, err
     counts = per_capture_counts(kind, where)
+    record({"suite": "data_safety", "case": "re-run after the kills (%s)" % kind, "kills": 0,
+            "half_written": 0, "lost": DEVICES * COUNTERS - sum(min(n, COUNTERS) for n in counts.values()),
+            "doubled": sum(max(0, n - COUNTERS) for n in counts.values())})
     assert len(counts) == DEVICES and set(counts.values()) == {COUNTERS}
 
 
@@ -94,5 +102,8 @@ def test_two_concurrent_captures_lose_and_double_nothing(store_at):
         assert proc.returncode == 0 and "DONE" in out, err
         assert "locked" not in err.lower()
     counts = per_capture_counts(kind, where)
+    expected = DEVICES + DEVICES // 2
+    record({"suite": "data_safety", "case": "two concurrent captures (%s)" % kind, "kills": 0, "half_written": 0,
+            "lost": (expected - len(counts)) * COUNTERS, "doubled": sum(max(0, n - COUNTERS) for n in counts.values())})
     assert len(counts) == DEVICES + DEVICES // 2
     assert set(counts.values()) == {COUNTERS}

@@ -15,6 +15,7 @@ import json
 import pytest
 import yaml
 
+from tests.fuzz.report import record
 from tests.integration.simfleet import SimulatedFleet, ansible_playbook, worker_octet
 
 FAULTS = {
@@ -154,6 +155,8 @@ def test_a_write_under_a_fault_ends_clean(outcome, module, fault):
     got = results[host]
     result = got["result"]
     before, after, asked = MODULES[module]["check"](got, tmp, host)
+    record({"suite": "faults", "case": host, "outcome": result.get("error_code") if result.get("failed") else "ok",
+            "half_written": int(after not in (before, asked)), "fired": got["fired"]})
     if result.get("failed"):
         assert result.get("error_code"), "failed without an error_code: %s" % result.get("msg")
         assert after in (before, asked), "half-written: before %s, after %s" % (before, after)

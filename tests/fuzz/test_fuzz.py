@@ -16,6 +16,7 @@ import tracemalloc
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
+from tests.fuzz.report import record
 from tests.fuzz.targets import TARGETS
 
 PROFILE = os.environ.get("PRINTFLEET_FUZZ_PROFILE", "ci")
@@ -64,9 +65,6 @@ def test_fuzz_target(target):
     finally:
         stats["peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 1e6, 1)
         tracemalloc.stop()
-        report = os.environ.get("PRINTFLEET_FUZZ_REPORT")
-        if report:
-            with open(report, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(stats) + "\n")
+        record(dict(stats, suite="fuzz"))
     assert stats["peak_mb"] * 1e6 <= PEAK_BYTES, stats
     assert stats["cases"] >= min(EXAMPLES, 50), stats

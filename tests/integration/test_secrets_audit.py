@@ -23,6 +23,7 @@ import pytest
 import yaml
 from ansible.module_utils import basic
 
+from tests.fuzz.report import record
 from tests.integration.simfleet import ROOT, ansible_env, bin_path
 
 MODULES_DIR = os.path.join(ROOT, "plugins", "modules")
@@ -163,6 +164,8 @@ def test_no_secret_in_any_output_of_any_module(tmp_path, check):
     assert "MK18ControlX" in out
     leaks = [m for m in all_markers if m in out]
     leaks += _grep_tree(str(tmp_path), all_markers)
+    record({"suite": "secrets", "case": "modules (%s)" % ("check" if check else "apply"), "modules": len(plan),
+            "markers": len(all_markers), "leaks": len(leaks)})
     assert not leaks, "secret markers leaked: %s" % leaks
     results = json.loads((tmp_path / "results.json").read_text())
     assert len(results) == len(plan)
@@ -192,4 +195,6 @@ def test_inventory_plugin_credentials_never_leak(tmp_path):
                 continue
             data = open(os.path.join(base, f), "rb").read()
             leaks += ["%s in %s" % (m, f) for m in markers.values() if m.encode() in data]
+    record({"suite": "secrets", "case": "inventory plugin", "modules": 1, "markers": len(markers),
+            "leaks": len(leaks)})
     assert not leaks, leaks

@@ -91,19 +91,20 @@ def main() -> int:
     ap.add_argument("--retries", type=int, default=1)
     ap.add_argument("--naive-concurrency", type=int, default=4096)
     ap.add_argument("--skip-peers", action="store_true")
+    ap.add_argument("--port", type=int, default=16100, help="SNMP port of the simulated fleet (wildcard listener)")
     args = ap.parse_args()
 
     spec, hosts = fleet_spec(args.network, args.devices)
     print("starting simulator: %d devices over %s (%d addresses)..." % (args.devices, args.network, hosts), flush=True)
     t0 = time.monotonic()
-    sim = SimulatedFleet(spec, ready_timeout=300, extra_args=["--listen", "any"])
+    sim = SimulatedFleet(spec, port=args.port, ready_timeout=300, extra_args=["--listen", "any"])
     print("simulator ready in %.1fs" % (time.monotonic() - t0), flush=True)
     tmp = tempfile.mkdtemp(prefix="bench-discovery-")
     rows = []
     try:
         config = {"plugin": "printfleet.canon.discovery", "regions": [{"name": "bench", "networks": [args.network]}],
                   "credentials": [{"name": "v1", "version": "1", "community": "public"}],
-                  "port": 16100, "timeout": args.timeout, "retries": args.retries, "rate": args.rate,
+                  "port": args.port, "timeout": args.timeout, "retries": args.retries, "rate": args.rate,
                   "concurrency": 512, "max_hosts": 70000}
         path = os.path.join(tmp, "bench.canon.yml")
         with open(path, "w") as fh:
@@ -136,7 +137,7 @@ def main() -> int:
                 for ip in net.hosts():
                     fh.write(str(ip) + "\n")
             if shutil.which("onesixtyone"):
-                cmd = ["onesixtyone", "-p", "16100", "-w", "0", "-i", hosts_file, "public"]
+                cmd = ["onesixtyone", "-p", str(args.port), "-w", "0", "-i", hosts_file, "public"]
                 wall1, out1, _, _ = run_measured(cmd)
                 # onesixtyone prints "<address> [community] <sysDescr>" per answer
                 found = set(re.findall(r"(\d+\.\d+\.\d+\.\d+) \[public\]", out1))
@@ -147,8 +148,8 @@ def main() -> int:
                 rows.append(("onesixtyone: not installed (scripts/setup.sh --test-tools)", float("nan"), 0, 0, 0))
             code = ("import asyncio,json,sys;sys.path.insert(0,%r);from tests.perf.bench_discovery import naive_pysnmp;"
                     "import ipaddress;t=[str(i) for i in ipaddress.ip_network(%r).hosts()];"
-                    "print(json.dumps(asyncio.run(naive_pysnmp(t,16100,%r,%r,%r))))"
-                    % (ROOT, args.network, args.timeout, args.retries, args.naive_concurrency))
+                    "print(json.dumps(asyncio.run(naive_pysnmp(t,%d,%r,%r,%r))))"
+                    % (ROOT, args.network, args.port, args.timeout, args.retries, args.naive_concurrency))
             cmd = [sys.executable, "-c", code]
             wall2, out2, err2, _ = run_measured(cmd)
             found2 = set(json.loads(out2 or "[]"))
