@@ -250,6 +250,8 @@ class ClassicUi(FlavourUi):
         return pages.message("The setting was changed.", "Address Book Password Export")
 
     def page_ldif_export(self, request: Request, session: Session) -> Response:
+        if not self.state.ldif_export:
+            return pages.not_found()
         fields, refused = self._posted(request, session)
         if refused:
             return refused

@@ -24,7 +24,8 @@ DEFAULT_LOCKOUT_THRESHOLD = 5
 DEFAULT_LOCKOUT_SECONDS = 60.0
 DEFAULT_WORKFLOWS = 3
 SPEC_KEYS = ("system_manager_id", "system_manager_pin", "tls", "lockout_threshold", "lockout_seconds",
-             "starting_seconds", "receive_restricted", "busy", "ports", "min_interval", "login_form")
+             "starting_seconds", "receive_restricted", "busy", "ports", "min_interval", "login_form",
+             "ldif_export")
 RESTRICTED, NOT_RESTRICTED = 1, 2     # values of RESTRICT_ADDRESS_BOOK_RECEIVE_OID
 
 
@@ -94,6 +95,8 @@ class RuiState:
         self.last_request_at: Optional[float] = None
         # which public login form the device serves (docs/simulator-remote-ui.md §1)
         self.login_form = str(settings.get("login_form", "default"))
+        # classic: whether /rps/abook.ldif exists (firmware without it: the client reads the list pages)
+        self.ldif_export = bool(settings.get("ldif_export", True))
         self.failures = 0
         self.locked_until = 0.0
         self.starting_until = 0.0

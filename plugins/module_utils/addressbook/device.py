@@ -273,6 +273,25 @@ def _portal_entry(kind: str, fields: Mapping[str, str]) -> Dict[str, Any]:
     return _unread_secrets(entry)
 
 
+def _classic_entry(kind: str, fields: Mapping[str, str]) -> Dict[str, Any]:
+    """An entry from its classic property form (public field names, Canon attribute names for the rest)."""
+    by_field = {name: key for key, name in pt.CLASSIC_ENTRY_FIELDS.items() if key not in ("password", "number")}
+    protocols = {value: name for name, value in pt.CLASSIC_PROTOCOL_BY_NAME.items()}
+    entry: Dict[str, Any] = {"type": kind}
+    for name, value in fields.items():
+        if value == "" or name in (pt.CLASSIC_TOKEN_FIELD, pt.CLASSIC_LIST_ID_FIELD, pt.CLASSIC_ENTRY_INDEX_FIELD,
+                                   pt.CLASSIC_CLASS_FIELD, pt.CLASSIC_ENTRY_FIELDS["number"]):
+            continue
+        if name == pt.CLASSIC_PROTOCOL_FIELD:
+            entry["protocol"] = protocols.get(value, value)
+        elif name in by_field:
+            key = by_field[name]
+            entry[_MAIN_FIELD.get(kind, key) if key in ("address", "fax_number", "host") else key] = value
+        else:
+            _cell_into(entry, name, value, "form field %s" % name)
+    return _unread_secrets(entry)
+
+
 def _key(numbered: bool, entry: Mapping[str, Any]) -> Any:
     return entry.get("number") if numbered else entry.get("name")
 
@@ -430,7 +449,12 @@ class AddressBookClient:
         if self.session.flavour == pt.CLASSIC:
             fields = dict(pt.CLASSIC_LDIF_FIELDS, **{pt.CLASSIC_LIST_ID_FIELD: str(self._aid(list_name))})
             self._form()
-            page = self.session.post_form("ldif_export", fields)
+            try:
+                page = self.session.post_form("ldif_export", fields)
+            except CanonError as exc:
+                if exc.error_code != "unsupported_capability":
+                    raise
+                return self._read_classic_pages(list_name)      # no LDIF export: the list pages
             if page.is_html:
                 raise CanonError("rui_unexpected_response", "The device answered the LDIF export of %s with a page: %s"
                                  % (list_name, page.visible_text[:300]), list=list_name)
@@ -442,6 +466,32 @@ class AddressBookClient:
                     entry["number"] = ab.from_device_number(book_type, list_name, index)
             return items
         return self._read_portal_list(list_name)
+
+    def _read_classic_pages(self, list_name: str) -> List[Tuple[int, Dict[str, Any]]]:
+        """asublist -> alframe -> albody (adrsList), then each entry's property form (aprop.cgi)."""
+        aid = str(self._aid(list_name))
+        self._frame(list_name)
+        body = self.session.post_form("list_body", dict(pt.CLASSIC_LIST_BODY_FIELDS, **{pt.CLASSIC_LIST_ID_FIELD: aid}))
+        items: List[Tuple[int, Dict[str, Any]]] = []
+        spec = self._list_spec(list_name)
+        book_type = self.info().book_type
+        for index, kind, _name, _address in parse_adrs_list(body):
+            if not kind:
+                raise CanonError("addressbook_unsupported_type", "Entry %d of %s has a class this collection does "
+                                 "not model." % (index, list_name), list=list_name)
+            show = dict(pt.CLASSIC_ENTRY_FORM_FIELDS, **{
+                pt.CLASSIC_ENTRY_MODE_FIELD: pt.CLASSIC_ENTRY_MODES["show"], pt.CLASSIC_LIST_ID_FIELD: aid,
+                pt.CLASSIC_ENTRY_INDEX_FIELD: str(index), pt.CLASSIC_CLASS_FIELD: pt.CLASSIC_CLASS_BY_TYPE[kind]})
+            page = self.session.post_form("entry_form", show)
+            form = next((f for f in page.forms if f["action"]), None)
+            if form is None:
+                raise CanonError("rui_unexpected_response", "Entry %d of %s shows no form." % (index, list_name))
+            entry = _classic_entry(kind, form["fields"])
+            if spec.numbered:
+                entry["number"] = ab.from_device_number(book_type, list_name, index)
+            items.append((index, entry))
+            self._frame(list_name)          # back to the list, as a browser would
+        return items
 
     def _portal_page(self, list_name: str) -> str:
         return "favorites" if self._list_spec(list_name).one_touch else "coded_dial"

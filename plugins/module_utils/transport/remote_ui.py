@@ -779,6 +779,10 @@ class RemoteUiSession(WebSession):
             raise self._error("rui_auth_failed", "The device did not accept the Remote UI login (%s)."
                               % ("no redirect" if not page.redirected else "the login form came back"),
                               page="login", status=page.status)
+        jar = {cookie.name for cookie in self._http.cookies}
+        if not jar & set(pt.LOGIN_SESSION_COOKIES):
+            raise self._error("rui_auth_failed", "The device redirected the login but set no session cookie (%s)."
+                              % (", ".join(sorted(jar)) or "none"), page="login")
         if self._flavour == pt.PORTAL and urlsplit(page.url).path != pt.PORTAL_LOGIN_SUCCESS_PATH:
             raise self._error("rui_auth_failed", "The device answered the login with %s instead of %s."
                               % (urlsplit(page.url).path, pt.PORTAL_LOGIN_SUCCESS_PATH), page="login")

@@ -32,6 +32,7 @@ DEVICES = {
     "portal_unknown": ("mf642c", {"login_form": "unknown"}),
     "paced": ("mf642c", {"min_interval": 0.4}),
     "restricted": ("ir-adv-c5535-iii", {"receive_restricted": True}),
+    "no_ldif": ("ir-adv-c5535-iii", {"ldif_export": False}),
 }
 SEED = [{"type": "email", "name": "Sales", "address": "sales@example.com"},
         {"type": "file", "name": "Scans", "protocol": "smb", "host": "fs01", "path": "in", "username": "svc",
@@ -46,7 +47,7 @@ def sim():
     for index, (key, (profile, remote_ui)) in enumerate(DEVICES.items(), start=1):
         entry: Dict[str, Any] = {"address": "%s.%d" % (NET, index), "profile": profile,
                                  "remote_ui": dict(CREDS, **remote_ui)}
-        if key == "classic":
+        if key in ("classic", "no_ldif"):
             entry["address_book"] = {"address_list_1": SEED}
         devices.append(entry)
     fleet = SimulatedFleet({"seed": 7, "devices": devices}, port=16100)
@@ -188,3 +189,19 @@ def test_portal_email_fields_off_the_list_row_are_read_from_the_slot_page_when_d
         assert (again["reading"], again["short_name"]) == ("desk", "DSK")
         before = client._read["favorites"]
         assert AddressBookClient.entry_changes(client._list_spec("favorites"), before, declared) == ([], [], [])
+
+
+def test_classic_without_ldif_export_reads_the_list_pages_and_property_forms(sim):
+    with RemoteUiSession(opts(sim, "no_ldif")) as rui:
+        paths = record_paths(rui)
+        client = AddressBookClient(rui)
+        book = client.read_lists(["address_list_1"])["address_list_1"]
+        assert "POST /rps/albody.cgi" in paths and paths.count("POST /rps/aprop.cgi") == len(SEED)
+        undeclared = [{k: v for k, v in e.items() if k != "password"} for e in SEED]   # the device keeps it
+        assert AddressBookClient.entry_changes(client._list_spec("address_list_1"), client._read["address_list_1"],
+                                               undeclared) == ([], [], [])
+        assert by_name(book)["Scans"]["path"] == "in" and by_name(book)["Team"]["members"] == ["Sales", "HQ"]
+
+
+def by_name(entries):
+    return {entry["name"]: entry for entry in entries}
