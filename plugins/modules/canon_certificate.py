@@ -24,6 +24,7 @@ description:
   - V(gathered) lists every entry with subject, issuer, not-after, days left and usage - the input for renewal reports.
 extends_documentation_fragment:
   - printfleet.canon.remote_ui
+  - printfleet.canon.connection
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ansible.builtin.action_common_attributes.flow

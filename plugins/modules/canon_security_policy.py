@@ -28,6 +28,7 @@ description:
     module works the same on both types.
 extends_documentation_fragment:
   - printfleet.canon.remote_ui
+  - printfleet.canon.connection
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ansible.builtin.action_common_attributes.flow

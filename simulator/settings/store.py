@@ -299,9 +299,11 @@ class SettingsStore:
         skipped: Dict[str, str] = {}
         restart = False
         # EMC guide: security policy settings in the data apply only when the policy password in the data
-        # equals the device's; otherwise they are left out (type I) and the rest is applied.
+        # equals the device's, or the device has none (it then takes the data's; Canon, facts §3); otherwise
+        # they are left out (type I) and the rest is applied.
         file_items = {p: e for block in parsed["categories"].values() for p, e in block["items"].items()}
         policy_refused = ("security_policy.password" in file_items and "security_policy.password" in self.by_path
+                          and bool(self.get("security_policy.password"))
                           and file_items["security_policy.password"]["value"] != self.get("security_policy.password"))
         for cid, block in parsed["categories"].items():
             for path, entry in block["items"].items():

@@ -139,6 +139,11 @@ GROUP_TASKS = {
     "canon_firmware": {"state": "gathered", "system_manager_id": "{{ rui_id }}",
                        "system_manager_pin": "{{ rui_pin }}", "ca_path": "{{ ca_path }}"},
     "canon_power": {"state": "restarted"},      # run in check mode (TASK_KEYWORDS): it would restart
+    "canon_security_policy": {"state": "audited", "policy": {"prohibit_snmpv1": True},
+                              "system_manager_id": "{{ rui_id }}", "system_manager_pin": "{{ rui_pin }}",
+                              "ca_path": "{{ ca_path }}"},
+    "canon_certificate": {"state": "gathered", "system_manager_id": "{{ rui_id }}",
+                          "system_manager_pin": "{{ rui_pin }}", "ca_path": "{{ ca_path }}"},
 }
 # Task keywords beside the module arguments (a power action in check mode only says what it would do).
 TASK_KEYWORDS = {"canon_power": {"check_mode": True}}

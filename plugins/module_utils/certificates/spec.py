@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from ansible_collections.printfleet.canon.plugins.module_utils.core.connection import SNMP_ARGUMENT_SPEC
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.remote_ui import remote_ui_argument_spec
 
 STATES = ("present", "absent", "gathered")
@@ -16,7 +17,7 @@ KEY_NAME_MAX = 24        # simulator limit (INFERENCE)
 
 
 def argument_spec() -> Dict[str, Any]:
-    return remote_ui_argument_spec(
+    spec = remote_ui_argument_spec(
         state=dict(type="str", choices=list(STATES), default="present"),
         type=dict(type="str", choices=["ca_certificate", "key_pair"]),
         src=dict(type="path"),
@@ -26,3 +27,6 @@ def argument_spec() -> Dict[str, Any]:
         replace=dict(type="bool", default=False),
         fingerprint=dict(type="str"),
     )
+    # the group's SNMP connection options are accepted (module_defaults for group/printfleet.canon.canon)
+    spec.update((name, dict(option)) for name, option in SNMP_ARGUMENT_SPEC.items() if name not in spec)
+    return spec

@@ -146,6 +146,8 @@ class SecurityPolicyResource(ResourceModule):
                             "items_in_policy": len(table.ITEMS)})
             after["items"] = pplan.full_policy(self.wanted, before["items"])
             warnings.extend(pplan.untick_notes(diffs))
+            if warnings:
+                actions[-1]["untick_note"] = pplan.UNTICK_NOTE
         return Plan(actions=actions, after=after, warnings=warnings, differences=diffs,
                     data={"full": after["items"]})
 

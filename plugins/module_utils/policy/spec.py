@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
+from ansible_collections.printfleet.canon.plugins.module_utils.core.connection import SNMP_ARGUMENT_SPEC
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 from ansible_collections.printfleet.canon.plugins.module_utils.policy import items as table
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.remote_ui import remote_ui_argument_spec
@@ -17,7 +18,7 @@ PASSWORD_MAX = 32       # INFERENCE: the settings export's password limit; not p
 
 
 def argument_spec() -> Dict[str, Any]:
-    return remote_ui_argument_spec(
+    spec = remote_ui_argument_spec(
         policy=dict(type="dict", default={}),
         state=dict(type="str", choices=list(STATES), default="enforced"),
         policy_password=dict(type="str", no_log=True, default=""),
@@ -27,6 +28,9 @@ def argument_spec() -> Dict[str, Any]:
         import_src=dict(type="path"),
         import_password=dict(type="str", no_log=True),
     )
+    # the group's SNMP connection options are accepted (module_defaults for group/printfleet.canon.canon)
+    spec.update((name, dict(option)) for name, option in SNMP_ARGUMENT_SPEC.items() if name not in spec)
+    return spec
 
 
 def validated_policy(policy: Dict[str, Any]) -> Dict[str, Any]:
@@ -56,4 +60,5 @@ def check_password(value: Any, option: str) -> None:
     if value is None:
         return
     if len(value) > PASSWORD_MAX or any(ord(c) < 0x20 or ord(c) > 0x7E for c in value):
-        raise CanonError("invalid_argument", "%s must be at most %d printable ASCII characters" % (option, PASSWORD_MAX))
+        raise CanonError("invalid_argument", "%s must be at most %d printable ASCII characters"
+                         % (option, PASSWORD_MAX))

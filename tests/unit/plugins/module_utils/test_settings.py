@@ -226,6 +226,7 @@ def test_security_policy_needs_the_same_policy_password(stores):
     dx, dx2, *_rest = stores
     dx.write("security_policy.items", [{"name": "restrict_http", "value": True}])
     dx.write("security_policy.password", "pol-1")
+    dx2.write("security_policy.password", "pol-2")   # a device with none takes the data's password (Canon)
     dx2.write("network.dns.domain", "other.example")
     result = dx2.import_file(dx.export(["basic", "security_policy"], PW), PW)
     assert result["skipped"]["security_policy.items"] == "policy_password_mismatch"
