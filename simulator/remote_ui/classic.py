@@ -361,7 +361,10 @@ class ClassicUi(FlavourUi):
             old = self.book.entry_at(list_name, index) if index is not None else None
             if index is not None and old is None:
                 return self.form_refused(["no destination %d" % index])
-            entry = entry_of(fields, old)
+            try:
+                entry = entry_of(fields, old)
+            except codec.CodecError as exc:
+                return self.form_refused([str(exc)])
             if spec.numbered and "number" not in entry:
                 entry["number"] = index
         answer = self.write_entry(list_name, index, entry)

@@ -307,9 +307,9 @@ def parse_csv(data: bytes, password: Optional[str]) -> Tuple[List[Dict[str, Any]
             dropped.append({"index": number, "name": cells.get("cn", ""), "reason": "unknown objectclass"})
             continue
         entry = entry_from_attributes(kind, cells)
-        number = cells.get("dn", "").strip() or cells.get("indxid", "").strip()   # indxid: the real layout
-        if number:
-            entry["number"] = value_in("int", number, "dn")
+        dn = cells.get("dn", "").strip() or cells.get("indxid", "").strip()   # indxid: the real layout
+        if dn:
+            entry["number"] = value_in("int", dn, "dn")
         secret = cells.get("pwd", "")
         if secret and kind in SECRET_KEYS:
             if encrypted and password:

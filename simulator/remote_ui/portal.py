@@ -353,7 +353,10 @@ class PortalUi(FlavourUi):
         page_name = session.list_page or "coded_dial"
         spec = self._list_for(page_name)
         old = self.book.by_device_number(spec.name).get(session.slot)
-        entry = entry_from_slot_form(kind, fields, old)
+        try:
+            entry = entry_from_slot_form(kind, fields, old)
+        except codec.CodecError as exc:
+            return self.form_refused([str(exc)])
         entry["number"] = session.slot
         answer = self.write_entry(spec.name, session.slot if old is not None else None, entry)
         if answer is not None:
