@@ -78,7 +78,7 @@ author:
 EXAMPLES = r"""
 - name: Write the application report of the play's hosts
   printfleet.canon.canon_meap_report:
-    results: "{{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars, 'meap_outcome'))) }}"
+    results: "{{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars, 'meap_deployment_outcome'))) }}"
     dest_dir: /srv/reports
     expiring_within_days: 60
   run_once: true
