@@ -42,7 +42,7 @@ def book_check(got, _tmp, host):
     def names(state):
         return sorted(e["name"] for e in state["address_book"]["address_list_1"])
     before, after = names(got["before"]), names(got["after"])
-    asked = sorted(set(before) | {"Fault %s" % host})
+    asked = sorted(set(before) | {got["entry_name"]})
     return before, after, asked
 
 
@@ -59,6 +59,12 @@ def store_check(got, tmp, host):
     return [], rows, ([] if result.get("failed") else [(rows[0][0] if rows else None, read)])
 
 
+def settings_check(got, _tmp, _host):
+    """Device settings: the time zone before, or the one asked for."""
+    return (got["before"]["values"].get("system.time_zone"), got["after"]["values"].get("system.time_zone"),
+            "UTC+09:00")
+
+
 # module -> profile, the write task, control API path of the state, faults that apply, state check
 MODULES = {
     "canon_addressbook": {
@@ -66,9 +72,14 @@ MODULES = {
         "task": {"printfleet.canon.canon_addressbook": {
             "host": "{{ ansible_host }}", "system_manager_id": "7654321", "system_manager_pin": "7654321",
             "ca_path": "{{ ca_path }}", "busy_retries": 0,
-            "lists": {"address_list_1": [{"type": "email", "name": "Fault {{ inventory_hostname }}",
+            "lists": {"address_list_1": [{"type": "email", "name": "{{ entry_name }}",
                                           "address": "fault@example.com"}]},
             "acknowledge_workflow_deletion": True}}},
+    "canon_device_settings": {
+        "profile": "mf642c", "state_path": "/settings", "faults": HTTP_FAULTS, "check": settings_check,
+        "task": {"printfleet.canon.canon_device_settings": {
+            "host": "{{ ansible_host }}", "system_manager_id": "7654321", "system_manager_pin": "7654321",
+            "ca_path": "{{ ca_path }}", "settings": {"system.time_zone": "UTC+09:00"}}}},
     "canon_counters": {
         "profile": "ir-adv-c5535-iii", "state_path": "", "faults": SNMP_FAULTS, "check": store_check,
         "task": {"printfleet.canon.canon_counters": {
@@ -109,7 +120,8 @@ PLAYBOOK = """
     - name: save
       ansible.builtin.copy:
         dest: "{{ out_dir }}/{{ inventory_hostname }}.json"
-        content: "{{ {'result': result, 'before': before, 'after': after, 'fired': cleared.json.fired} | to_json }}"
+        content: "{{ {'result': result, 'before': before, 'after': after, 'fired': cleared.json.fired,
+                      'entry_name': entry_name} | to_json }}"
         mode: "0600"
 """
 
@@ -123,7 +135,7 @@ def outcome(tmp_path_factory):
         address = "%s.%d" % (net, i)
         devices.append({"address": address, "profile": MODULES[module]["profile"], "restart_seconds": 1})
         hosts["%s-%s" % (module, fault)] = {"ansible_host": address, "fault": FAULTS[fault],
-                                            "state_path": MODULES[module]["state_path"],
+                                            "state_path": MODULES[module]["state_path"], "entry_name": "F%02d" % i,
                                             "ansible_connection": "local"}
     fleet = SimulatedFleet({"seed": 18, "devices": devices}, port=16100)
     try:
@@ -164,3 +176,5 @@ def test_a_write_under_a_fault_ends_clean(outcome, module, fault):
         assert after == asked, "succeeded but the device (or store) holds %s, asked %s" % (after, asked)
     if fault != "none":
         assert got["fired"], "the fault %s never fired" % fault
+    else:
+        assert not result.get("failed"), "without a fault the write must succeed: %s" % result.get("msg")
