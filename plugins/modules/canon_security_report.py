@@ -95,6 +95,10 @@ fingerprint:
   description: Short hash of the set of findings.
   returned: always
   type: str
+error_code:
+  description: Stable failure code (C(invalid_argument) when a file cannot be written, C(missing_dependency)).
+  returned: failure
+  type: str
 """
 
 import json
