@@ -259,6 +259,8 @@ class PortalUi(FlavourUi):
         return self._list_page(session, "coded_dial")
 
     def get_book_info(self, session: Session) -> Response:
+        if not self.state.info_page:
+            return pages.not_found()
         return self.book_gate() or self.book_info_page()
 
     def get_io_page(self, session: Session) -> Response:

@@ -25,7 +25,7 @@ DEFAULT_LOCKOUT_SECONDS = 60.0
 DEFAULT_WORKFLOWS = 3
 SPEC_KEYS = ("system_manager_id", "system_manager_pin", "tls", "lockout_threshold", "lockout_seconds",
              "starting_seconds", "receive_restricted", "busy", "ports", "min_interval", "login_form",
-             "ldif_export")
+             "ldif_export", "info_page")
 RESTRICTED, NOT_RESTRICTED = 1, 2     # values of RESTRICT_ADDRESS_BOOK_RECEIVE_OID
 
 
@@ -97,6 +97,8 @@ class RuiState:
         self.login_form = str(settings.get("login_form", "default"))
         # classic: whether /rps/abook.ldif exists (firmware without it: the client reads the list pages)
         self.ldif_export = bool(settings.get("ldif_export", True))
+        # whether the simulator-defined book_info page exists (off: like a real device)
+        self.info_page = bool(settings.get("info_page", True))
         self.failures = 0
         self.locked_until = 0.0
         self.starting_until = 0.0

@@ -350,10 +350,40 @@ class AddressBookClient:
                 self._area_open = False
                 self._info = parse_book_info(self._counted("info", lambda: self.session.open_area(AREA)))
                 self._area_open = True
+            elif self.write_method == "per_entry":
+                self._info = self._counted("info", self._portal_info)
             else:
                 self._open()
                 self._info = parse_book_info(self.session.get_page("book_info"))
         return self._info
+
+    def _portal_info(self) -> BookInfo:
+        """Type, counts and capacities from the public list pages; the simulator-defined ``a_info.html``
+        only adds what no public page shows (workflows, destination types), when the device has it.
+
+        The coded-dial page of a Type III device numbers its slots from 000, a Type II one from 1.
+        """
+        pages = {name: parse_portal_list(self.session.get_page(name)) for name in ("coded_dial", "favorites")}
+        coded = pages["coded_dial"]
+        if not coded:
+            raise CanonError("rui_unexpected_response", "The coded dial / address book page lists no slots.")
+        book_type = "III" if min(slot for slot, *_rest in coded) == 0 else "II"
+        spec = ab.book_type_spec(book_type)
+        lists: Dict[str, Tuple[int, int]] = {}
+        for list_spec in spec.lists:
+            rows = pages["favorites" if list_spec.one_touch else "coded_dial"]
+            lists[list_spec.name] = (sum(1 for row in rows if row[1]), len(rows))
+        info = BookInfo(book_type=book_type, lists=lists, workflow_count=None)
+        try:
+            extra = parse_book_info(self.session.get_page("book_info"))
+        except CanonError as exc:
+            if exc.error_code not in ("unsupported_capability", "rui_unexpected_response"):
+                raise
+            return info         # a real device: workflows unknown (the acknowledgement is always asked)
+        info.destination_types, info.file_protocols = extra.destination_types, extra.file_protocols
+        info.multibyte, info.workflow_count = extra.multibyte, extra.workflow_count
+        info.receive_restricted = extra.receive_restricted
+        return info
 
     def _counted(self, operation: str, action: Any) -> Any:
         """Run one operation and count its HTTP exchanges (for the public-share figures)."""

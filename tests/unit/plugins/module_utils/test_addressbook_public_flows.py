@@ -33,6 +33,7 @@ DEVICES = {
     "paced": ("mf642c", {"min_interval": 0.4}),
     "restricted": ("ir-adv-c5535-iii", {"receive_restricted": True}),
     "no_ldif": ("ir-adv-c5535-iii", {"ldif_export": False}),
+    "portal_public_only": ("ir-1643if", {"info_page": False}),
 }
 SEED = [{"type": "email", "name": "Sales", "address": "sales@example.com"},
         {"type": "file", "name": "Scans", "protocol": "smb", "host": "fs01", "path": "in", "username": "svc",
@@ -205,3 +206,15 @@ def test_classic_without_ldif_export_reads_the_list_pages_and_property_forms(sim
 
 def by_name(entries):
     return {entry["name"]: entry for entry in entries}
+
+
+def test_portal_book_facts_come_from_the_public_list_pages(sim):
+    with RemoteUiSession(opts(sim, "portal_public_only")) as rui:
+        paths = record_paths(rui)
+        client = AddressBookClient(rui)
+        client.write_list("address_book", [{"type": "email", "name": "Zero", "number": 1, "address": "z@example.com"}])
+        info = client.info(refresh=True)
+    assert info.book_type == "III" and info.lists == {"address_book": (1, 300), "one_touch_speed_dial": (0, 200)}
+    assert info.workflow_count is None                  # no public page tells: the acknowledgement is asked
+    assert all(e.source == pt.PUBLIC for e in pt.PORTAL_ENDPOINTS.values()
+               if "%s %s" % (e.method, e.path) in paths and "a_info" not in e.path)
