@@ -99,3 +99,49 @@ def test_a_deliberate_small_cap_is_not_reported():
         (rows, client) = run(lambda c: c.walk_columns(target(agent), {"v": COLUMN}, max_rows=1))
         assert len(rows) >= 1
         assert client.walk_warnings(agent.address) == []
+
+
+def test_silent_and_garbage_devices_are_reported_per_host_in_a_bulk_capture():
+    """A fleet with silent devices and devices answering garbage: each is its own host's failure with
+    a code; the healthy devices' readings are all there."""
+    import random
+
+    from ansible_collections.printfleet.canon.plugins.module_utils.counters import capture
+
+    rnd = random.Random(18)
+
+    def healthy(msg):
+        out = []
+        for name, _v in msg.var_binds:
+            if msg.pdu_type == ber.GET_REQUEST:
+                out.append((name, value(ber.OCTET_STRING, b"Canon iR-ADV C5535") if name.endswith("1.1.0")
+                            else value(ber.OID, "1.3.6.1.4.1.1602.4.7") if name.endswith("1.2.0")
+                            else value(ber.OCTET_STRING, b"2XA00001") if "1602.1.2.1.4" in name
+                            else value(ber.INTEGER, 1)))
+            else:
+                out.append((name, value(ber.END_OF_MIB_VIEW, None)))
+        return response(msg, out)
+
+    kinds = ["healthy"] * 6 + ["silent"] * 2 + ["garbage"] * 2
+    agents, port = [], None
+    try:
+        for i, kind in enumerate(kinds, start=10):
+            fn = {"healthy": healthy, "silent": lambda m: None,
+                  "garbage": lambda m: bytes(rnd.getrandbits(8) for _ in range(rnd.randint(1, 200)))}[kind]
+            agent = HostileAgent(NET + str(i), fn, port=port or 0).__enter__()
+            port = agent.port
+            agents.append(agent)
+        jobs = [capture.CaptureJob(a.address, SnmpTarget(a.address, port, SnmpCredentials(version="2c"),
+                                                         timeout=0.3, retries=1), kind)
+                for a, kind in zip(agents, kinds)]
+        results = capture.capture_fleet(jobs)
+    finally:
+        for agent in agents:
+            agent.__exit__(None, None, None)
+    by_kind = {}
+    for kind, result in zip(kinds, results):
+        by_kind.setdefault(kind, []).append(result)
+    assert all(r["failed"] and r["error_code"] == "snmp_no_response" for r in by_kind["silent"] + by_kind["garbage"])
+    # the healthy ones answer a printer identity but no counter table: their own code, not a crash
+    assert all(r.get("error_code") != "snmp_no_response" for r in by_kind["healthy"]), by_kind["healthy"]
+    assert len(results) == len(kinds)
