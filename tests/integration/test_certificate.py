@@ -8,7 +8,6 @@ replaces the usage -> the first key is removed, the one in use is not; refusals 
 from __future__ import annotations
 
 import datetime
-import os
 
 import pytest
 from cryptography import x509
