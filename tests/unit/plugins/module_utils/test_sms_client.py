@@ -232,3 +232,10 @@ def test_formats_read_jar_and_licenses(tmp_path):
     with pytest.raises(CanonError) as exc:
         formats.read_jar(str(bundle))
     assert exc.value.error_code == "meap_bad_package"
+
+
+def test_plain_http_on_8000_for_older_devices(fleet):
+    with SmsSession(options(fleet, FLOW, use_https=False)) as sms:
+        assert sms.base_url == "http://%s:8000" % FLOW
+        assert any(app["application_id"] == "SystemOption-Send" for app in sms.applications())
+    assert sms_state(fleet, FLOW)["counters"]["open_sessions"] == 0
