@@ -14,6 +14,7 @@ import yaml
 from tests.integration.simfleet import ROOT, SimulatedFleet, ansible_env, bin_path, worker_octet
 
 SECRET_COMMUNITY = "lab-community-7f3e"
+SMS_PASSWORD = "Sms-Lab-2026"
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def net():
 def sim(net):
     spec = {"seed": 5, "devices": [
         {"address": net + ".1.1", "profile": "ir-adv-c5535-iii", "sys_name": "adv-one",
-         "communities": {SECRET_COMMUNITY: "ro", "canon_admin": "rw"}},
+         "communities": {SECRET_COMMUNITY: "ro", "canon_admin": "rw"}, "sms": {"password": SMS_PASSWORD}},
         {"address": net + ".1.2", "profile": "mf642c", "sys_name": "mf-two",
          "communities": {SECRET_COMMUNITY: "ro", "canon_admin": "rw"}},
     ]}
@@ -142,6 +143,10 @@ GROUP_TASKS = {
     "canon_security_policy": {"state": "audited", "policy": {"prohibit_snmpv1": True},
                               "system_manager_id": "{{ rui_id }}", "system_manager_pin": "{{ rui_pin }}",
                               "ca_path": "{{ ca_path }}"},
+    "canon_device_settings": {"state": "gathered", "system_manager_id": "{{ rui_id }}",
+                              "system_manager_pin": "{{ rui_pin }}", "ca_path": "{{ ca_path }}"},
+    "canon_meap_app": {"state": "gathered", "sms_password": "{{ sms_pw }}", "validate_certs": False},
+    "canon_meap_app_info": {"sms_password": "{{ sms_pw }}", "validate_certs": False},
     "canon_certificate": {"state": "gathered", "system_manager_id": "{{ rui_id }}",
                           "system_manager_pin": "{{ rui_pin }}", "ca_path": "{{ ca_path }}"},
 }
@@ -167,6 +172,7 @@ def test_readme_module_defaults_example_runs_for_every_group_member(sim, net, tm
         "hosts": "printers", "connection": "local", "gather_facts": False,
         "vars": {"rui_id": adv["remote_ui"]["system_manager_id"], "rui_pin": adv["remote_ui"]["system_manager_pin"],
                  "ca_path": sim.manifest["ca_cert"], "vault_snmp_community": SECRET_COMMUNITY,
+                 "sms_pw": SMS_PASSWORD,
                  "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
         # the README's example, as written there
         "module_defaults": {"group/printfleet.canon.canon": {
