@@ -164,3 +164,30 @@ for r in csv.DictReader(open("demo/output/security/security_findings.csv", encod
     print("  %-14s %-6s %-18s %s" % (r["host"], r["severity"], r["id"], r["detail"]))
 PY
 echo "(report: demo/output/security/security_findings.xlsx; the baseline policy was enforced where it drifted)"
+
+echo "== 8. Firmware rollout: canary, batches, the device pulls the package from this controller (simulator-defined) =="
+python - <<'PY'
+import json, os, sys
+sys.path.insert(0, os.path.join(os.getcwd(), ".ansible-collections"))
+from ansible_collections.printfleet.canon.plugins.module_utils.firmware.formats import build_package
+devices = [d for d in json.load(open("demo/output/manifest.json"))["devices"] if d["profile"] == "ir-adv-c5535-iii"]
+os.makedirs("demo/output/firmware", exist_ok=True)
+build_package("demo/output/firmware/fw-16.14.zip", devices[0]["model"], "16.14", serials=[d["serial"] for d in devices])
+print("package demo/output/firmware/fw-16.14.zip for %d serials" % len(devices))
+PY
+firmware_rollout() {
+  ansible-playbook -i "$inventory" playbooks/firmware_rollout.yml -e firmware_rollout_canary=hq-2f-c5535 \
+    -e firmware_rollout_targets=hq-2f-c5535,hq-3f-c5535 -e firmware_rollout_version=16.14 \
+    -e firmware_rollout_src="$PWD/demo/output/firmware/fw-16.14.zip" -e firmware_rollout_serve_from=127.0.0.1 \
+    -e firmware_rollout_report_dir="$PWD/demo/output/firmware" -e canon_rui_system_manager_id=7654321 \
+    -e canon_rui_system_manager_pin=7654321 -e canon_rui_ca_path="$ca_cert" > demo/output/firmware.log || true
+  python - <<'PY'
+import csv
+for r in csv.DictReader(open("demo/output/firmware/firmware-rollout.csv", encoding="utf-8-sig")):
+    print("  %-14s %-8s %s -> %s %s" % (r["host"], r["outcome"], r["before"], r["after"], r["error_code"]))
+PY
+}
+echo "rollout (report: demo/output/firmware/firmware-rollout.xlsx):"
+firmware_rollout
+echo "again (every device already runs 16.14: nothing transferred):"
+firmware_rollout

@@ -251,3 +251,22 @@ def test_firmware_gathered_ad_hoc_from_the_inventory(sim, net, tmp_path):
                           env=ansible_env(ANSIBLE_STDOUT_CALLBACK="minimal", ANSIBLE_CALLBACK_RESULT_FORMAT="json"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count("SUCCESS") == 2 and '"version": "10.02"' in proc.stdout
+
+
+def test_fleet_reports_playbook_writes_firmware_consumables_status(sim, net, tmp_path):
+    inventory = write_inventory(tmp_path, sim, {"adv5": net + ".5", "mf6": net + ".6"})
+    reports = tmp_path / "reports"
+    proc = subprocess.run([bin_path("ansible-playbook"), "-i", inventory,
+                           os.path.join(ROOT, "playbooks", "fleet_reports.yml"),
+                           "-e", json.dumps({"fleet_reports_dir": str(reports)})],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env=ansible_env())
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    for name in ("firmware", "consumables", "status"):
+        assert openpyxl.load_workbook(str(reports / ("%s.xlsx" % name))).sheetnames[0] == "Summary"
+    with open(str(reports / "firmware.csv"), encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    versions = {(r["host"], r["component"]): r["version"] for r in rows}
+    assert versions[("adv5", "controller")] == "16.12" and versions[("mf6", "controller")] == "10.02"
+    with open(str(reports / "consumables.csv"), encoding="utf-8-sig") as fh:
+        levels = [float(r["percent"]) for r in csv.DictReader(fh) if r["percent"]]
+    assert levels and levels == sorted(levels)          # lowest first
