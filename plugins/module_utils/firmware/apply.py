@@ -12,7 +12,6 @@ failure (``firmware_verify_failed``) when it does not.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from typing import Any, Dict, Optional
 
