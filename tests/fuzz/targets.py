@@ -308,6 +308,33 @@ def _firmware_seed() -> bytes:
                       ".zip")
 
 
+def _key_and_cert() -> Tuple[Any, Any]:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "printer.example.com")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=365)).sign(key, hashes.SHA256()))
+    return key, cert
+
+
+def _pkcs12_seed() -> bytes:
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+    key, cert = _key_and_cert()
+    return pkcs12.serialize_key_and_certificates(b"fuzz", key, cert, None, BestAvailableEncryption(b"fuzz-passphrase"))
+
+
+def _pem_seed() -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding
+    return _key_and_cert()[1].public_bytes(Encoding.PEM)
+
+
 def _targets() -> List[Target]:
     from ansible_collections.printfleet.canon.plugins.module_utils.discovery import regions
     abook = _abook_errors()
@@ -351,10 +378,10 @@ def _targets() -> List[Target]:
                             via_file(".zip", firmware.read_package)))
     if _optional("certificates.formats"):
         from ansible_collections.printfleet.canon.plugins.module_utils.certificates import formats as certs
-        loader = getattr(certs, "load_pkcs12", None) or getattr(certs, "read_pkcs12", None)
-        if loader is not None:
-            table.append(Target("certificates.pkcs12", mutated(b"0\x82\x01\x00" + b"\x00" * 64),
-                                lambda d: loader(d, "fuzz-passphrase")))
+        table.append(Target("certificates.pkcs12", mutated(_pkcs12_seed()),
+                            lambda d: certs.load_pkcs12(d, "fuzz-passphrase", "fuzz.p12")))
+        table.append(Target("certificates.pem", mutated(_pem_seed()),
+                            lambda d: certs.load_certificate(d, "fuzz.pem")))
     return table
 
 

@@ -1,6 +1,6 @@
 """Property-based fuzzing of every target in tests/fuzz/targets.py (one table; a parser is one line).
 
-Profiles (environment PRINTFLEET_FUZZ_PROFILE): ``ci`` (default: 150 cases per target, the suite
+Profiles (environment PRINTFLEET_FUZZ_PROFILE): ``ci`` (default: 100 cases per target, the suite
 stays within about a minute) and ``nightly`` (5,000 cases per target, or PRINTFLEET_FUZZ_EXAMPLES).
 Each target's figures (cases tried, crashes, hangs, peak memory) are appended to the JSON-lines file
 PRINTFLEET_FUZZ_REPORT when set; tests/perf/robustness_report.py prints them.
@@ -20,7 +20,7 @@ from tests.fuzz.report import record
 from tests.fuzz.targets import TARGETS
 
 PROFILE = os.environ.get("PRINTFLEET_FUZZ_PROFILE", "ci")
-EXAMPLES = int(os.environ.get("PRINTFLEET_FUZZ_EXAMPLES") or (5000 if PROFILE == "nightly" else 150))
+EXAMPLES = int(os.environ.get("PRINTFLEET_FUZZ_EXAMPLES") or (5000 if PROFILE == "nightly" else 100))
 CASE_SECONDS = 5.0            # the bound on one case (a parser or reader that loops fails here)
 PEAK_BYTES = 64 * 1024 * 1024  # the bound on memory one target's run may hold at once
 

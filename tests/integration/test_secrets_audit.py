@@ -62,18 +62,18 @@ def _dummy(name: str, spec: Dict[str, Any]) -> Any:
             "raw": "x"}.get(kind, "x")
 
 
-def fill(spec: Dict[str, Any], prefix: str, markers: Dict[str, str]) -> Dict[str, Any]:
+def fill(spec: Dict[str, Any], prefix: str, markers: Dict[str, str], tag: str = "") -> Dict[str, Any]:
     """Arguments with every no_log option set to a marker and every required option to a dummy."""
     args: Dict[str, Any] = {}
     for name, option in spec.items():
         path = prefix + name
         sub = option.get("options")
         if option.get("no_log"):
-            marker = "MK18%sX" % "".join(c for c in path.title() if c.isalnum())
+            marker = "MK18%s%sX" % (tag, "".join(c for c in path.title() if c.isalnum()))
             markers[path] = marker
             args[name] = marker if option.get("type", "str") != "list" else [marker]
         elif sub and (option.get("type") == "dict" or option.get("type") == "list"):
-            inner = fill(sub, path + ".", markers)
+            inner = fill(sub, path + ".", markers, tag)
             if any(p.startswith(path + ".") for p in markers) or option.get("required"):
                 args[name] = [inner] if option.get("type") == "list" else inner
         elif option.get("required"):
@@ -90,7 +90,8 @@ def audit_plan() -> List[Tuple[str, Dict[str, Any], Dict[str, str]]]:
     plan = []
     for name in module_names():
         markers: Dict[str, str] = {}
-        args = fill(argument_spec(name), "", markers)
+        tag = "".join(part[:3].title() for part in name.split("_")[1:])     # unique per module
+        args = fill(argument_spec(name), "", markers, tag)
         plan.append((name, args, markers))
     return plan
 
