@@ -65,6 +65,12 @@ def settings_check(got, _tmp, _host):
             "UTC+09:00")
 
 
+def power_check(got, _tmp, _host):
+    """Power: the device restarted once (engine boots + 1) or not at all."""
+    before, after = got["before"]["engine_boots"], got["after"]["engine_boots"]
+    return before, after, before + 1
+
+
 # module -> profile, the write task, control API path of the state, faults that apply, state check
 MODULES = {
     "canon_addressbook": {
@@ -80,6 +86,12 @@ MODULES = {
         "task": {"printfleet.canon.canon_device_settings": {
             "host": "{{ ansible_host }}", "system_manager_id": "7654321", "system_manager_pin": "7654321",
             "ca_path": "{{ ca_path }}", "settings": {"system.time_zone": "UTC+09:00"}}}},
+    "canon_power": {
+        "profile": "ir-adv-c5535-iii", "state_path": "", "faults": SNMP_FAULTS, "check": power_check,
+        "task": {"printfleet.canon.canon_power": {
+            "host": "{{ ansible_host }}", "snmp_port": 16100, "community": "canon_admin",
+            "system_manager_id": "7654321", "system_manager_pin": "7654321", "ca_path": "{{ ca_path }}",
+            "state": "restarted", "wait_timeout": 30}}},
     "canon_counters": {
         "profile": "ir-adv-c5535-iii", "state_path": "", "faults": SNMP_FAULTS, "check": store_check,
         "task": {"printfleet.canon.canon_counters": {
