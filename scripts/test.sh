@@ -48,7 +48,7 @@ SMOKE=(tests/integration/test_canon_device.py tests/integration/test_connection_
 quick() {
   local what=(tests/unit --ignore=tests/unit/simulator "${SMOKE[@]}")
   [ "${2:-}" = smoke ] && what=("${SMOKE[@]}")
-  "$1" -m pytest -n "$jobs" -p no:cacheprovider -q "${what[@]}"
+  "$1" -m pytest -n "$jobs" --dist loadfile -p no:cacheprovider -q "${what[@]}"
 }
 
 full_python="$root/.venv/bin/python"
@@ -90,7 +90,8 @@ if [ "${PRINTFLEET_QUICK:-0}" != 1 ]; then
 fi
 
 say "pytest suite on $("$full_python" -c 'import ansible.release as r, sys; print("ansible-core %s, Python %d.%d" % ((r.__version__,) + sys.version_info[:2]))')"
-"$full_python" -m pytest -n "$jobs" -p no:cacheprovider "$@"
+# --dist loadfile: the tests of one file run in one worker, in order, on the one simulator its fixtures start
+"$full_python" -m pytest -n "$jobs" --dist loadfile -p no:cacheprovider "$@"
 rc=$?
 # pytest's summary line stays the last line of the output; a failed check fails the run all the same.
 if [ "$rc" = 0 ] && [ ${#failed[@]} -gt 0 ]; then

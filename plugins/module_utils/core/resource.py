@@ -232,6 +232,7 @@ class ResourceModule:
                 differences = self.audit(before, plan)
                 result.update(changed=False, differences=self.mask(differences), compliant=not differences)
                 result.update(self.result_state(before, before, plan))
+                self.extend_result(result, before, before, plan)
                 return result
             after = plan.after if plan.after is not None else before
             if (plan.changed or self.backup_always) and not self.check_mode:
