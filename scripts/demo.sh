@@ -177,7 +177,7 @@ print("package demo/output/firmware/fw-16.14.zip for %d serials" % len(devices))
 PY
 firmware_rollout() {
   ansible-playbook -i "$inventory" playbooks/firmware_rollout.yml -e firmware_rollout_canary=hq-2f-c5535 \
-    -e firmware_rollout_targets=hq-2f-c5535,hq-3f-c5535 -e firmware_rollout_version=16.14 \
+    -e firmware_rollout_targets=hq-2f-c5535:hq-3f-c5535 -e firmware_rollout_version=16.14 \
     -e firmware_rollout_src="$PWD/demo/output/firmware/fw-16.14.zip" -e firmware_rollout_serve_from=127.0.0.1 \
     -e firmware_rollout_report_dir="$PWD/demo/output/firmware" -e canon_rui_system_manager_id=7654321 \
     -e canon_rui_system_manager_pin=7654321 -e canon_rui_ca_path="$ca_cert" > demo/output/firmware.log || true

@@ -95,7 +95,9 @@ def send_snmp(address: str, reply: bytes, addr: Any, send: Callable[[bytes, Any]
             loop.call_later(0.2 + delay, _flush, key, reply)
             return
         out_now = out
-        out = lambda data=reply: (out_now(data), out_now(held[0]))  # noqa: E731  the newer answer first
+
+        def out(data=reply):   # the newer answer first
+            return out_now(data), out_now(held[0])
     if delay:
         _fired(address, "snmp_delay")
         loop.call_later(delay, out)

@@ -285,8 +285,8 @@ class FirmwarePages:
     def _answer(self, session: Any, data: Dict[str, Any]) -> Response:
         from .remote_ui.state import new_id, new_numeric_token
         session.token = new_id() if self.rui.flavour == CLASSIC else new_numeric_token()
-        body = "%s\n<pre id=\"updater\">%s</pre>" % (pages.hidden(self.token_field, session.token),
-                                                    html.escape(json.dumps(data, sort_keys=True)))
+        state_json = html.escape(json.dumps(data, sort_keys=True))
+        body = "%s\n<pre id=\"updater\">%s</pre>" % (pages.hidden(self.token_field, session.token), state_json)
         return pages.page("Updater", body)
 
     def handle(self, request: Request) -> Any:

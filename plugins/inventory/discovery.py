@@ -451,6 +451,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             region = by_name.get(rec.get("region"))
             return region is not None and (rec.get("found_by") != "network" or rec.get("address") in region.ipset)
 
+        previous = {}
         try:
             if store:
                 store = os.path.join(self._base_dir, store)
@@ -596,7 +597,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             records.append({
                 "address": address, "region": region_obj.name if region_obj else region, "found_by": how,
                 "fqdn": fqdn, "credential": item.credential, "snmp_version": item.version,
-                "identity": {k: v for k, v in ident.items()},
+                "identity": dict(ident),
                 "status": {"device_status": device.HR_DEVICE_STATUS.get(status, "unknown"),
                            "error_state": device.decode_error_state(item.values.get(oids.HR_PRINTER_ERROR_STATE_1))},
             })

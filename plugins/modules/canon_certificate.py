@@ -10,6 +10,8 @@ DOCUMENTATION = r"""
 module: canon_certificate
 short_description: Add, replace, remove and list CA certificates and key pairs on Canon printers
 version_added: 0.1.0
+author:
+  - printfleet.canon maintainers (@printfleet)
 description:
   - CA certificates (PEM or DER) are identified by their SHA-256 fingerprint; key pairs (PKCS#12 with its
     passphrase) by O(name) and O(usage), as the EMC guide says, and by their certificate's fingerprint, so a

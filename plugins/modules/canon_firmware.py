@@ -10,6 +10,8 @@ DOCUMENTATION = r"""
 module: canon_firmware
 short_description: Firmware version of Canon printers - report it, or update to a package the device pulls
 version_added: 0.1.0
+author:
+  - printfleet.canon maintainers (@printfleet)
 description:
   - V(gathered) reads the firmware version as the device publishes it over SNMP (canPdInfoProductVersion,
     1.3.6.1.4.1.1602.1.1.1.4.0, an opaque string such as C(16.12), C(0604) or C(GFC-015-04)), the model and

@@ -10,6 +10,8 @@ DOCUMENTATION = r"""
 module: canon_fleet_report
 short_description: EMC-style fleet reports (firmware, consumables, status totals, rollouts) as XLSX and CSV
 version_added: 0.1.0
+author:
+  - printfleet.canon maintainers (@printfleet)
 description:
   - Writes the reports of EMC's Reports menu from data the roles collected with M(printfleet.canon.canon_device_info)
     (and M(printfleet.canon.canon_firmware)) - no device is contacted.

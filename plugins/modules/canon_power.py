@@ -10,6 +10,8 @@ DOCUMENTATION = r"""
 module: canon_power
 short_description: Restart or shut down Canon printers and wait until they serve again
 version_added: 0.1.0
+author:
+  - printfleet.canon maintainers (@printfleet)
 description:
   - V(restarted) restarts the device and, with O(wait), waits until every level of O(wait_for) answers - SNMP
     (sysUpTime read back smaller than the time since the restart, the proof that it restarted), the Remote UI,

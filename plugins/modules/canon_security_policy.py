@@ -10,6 +10,8 @@ DOCUMENTATION = r"""
 module: canon_security_policy
 short_description: Audit or enforce the security policy of Canon printers (the 45 policy items)
 version_added: 0.1.0
+author:
+  - printfleet.canon maintainers (@printfleet)
 description:
   - Compares the declared security policy items with the device's and, with V(enforced), overwrites the
     policy only when a declared item differs. Every overwrite adds the number of items in the policy to

@@ -20,6 +20,12 @@ description:
     then C(Findings)) and a CSV of the findings. Unchanged findings leave the files alone (C(changed=false)).
   - With O(state_file), returns the findings not seen in the previous run as RV(new_findings) (notify once).
   - Runs on the controller only; it does not contact devices.
+author:
+  - printfleet.canon maintainers (@printfleet)
+requirements:
+  - openpyxl >= 3.1
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full

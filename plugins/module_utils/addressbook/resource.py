@@ -140,7 +140,7 @@ class AddressBookResource(ResourceModule):
         # portal list pages show an e-mail entry's name and address only: the slot pages of the entries
         # the task declares with more (reading, button name), or of all entries for gathered, are read too
         conn.client.full_read = self.state == "gathered"
-        conn.client.detail_hint = {name: entries for name, entries in declared_book(self.params, names).items()}
+        conn.client.detail_hint = dict(declared_book(self.params, names))
         have = conn.client.read_lists(names) if names else {}
         if self.state == "gathered":
             return {name: [ab.normalize_entry(entry, name) for entry in have.get(name, [])] for name in names}

@@ -92,8 +92,8 @@ class CertificateResource(ResourceModule):
     def connect(self, stack: contextlib.ExitStack) -> Any:
         return stack.enter_context(RemoteUiSession(options_from_params(self.params)))
 
-    def read(self, session: Any) -> Dict[str, Any]:
-        return read_store(session)
+    def read(self, conn: Any) -> Dict[str, Any]:
+        return read_store(conn)
 
     def plan(self, before: Dict[str, Any]) -> Plan:
         p = self.params
@@ -160,7 +160,8 @@ class CertificateResource(ResourceModule):
                 keys.append(dict(self.local or {}, name=act["name"], usage=act["usage"], default=False))
         return {"certificates": certs, "keys": keys}
 
-    def apply(self, session: Any, plan: Plan) -> None:
+    def apply(self, conn: Any, plan: Plan) -> None:
+        session = conn
         for act in plan.actions:
             if act["action"] == "add_certificate":
                 page = session.post_multipart("certificate_add", {F["kind"]: "ca"},
@@ -177,7 +178,7 @@ class CertificateResource(ResourceModule):
                 page = session.post_form("certificate_delete", {F["kind"]: "ca", F["id"]: act["fingerprint"]})
             check_answer(page, act["action"].replace("_", " "), "certificate_refused")
 
-    def verify(self, session: Any, plan: Plan, after: Any) -> None:
+    def verify(self, conn: Any, plan: Plan, after: Any) -> None:
         leftover = self.plan(after)
         if leftover.changed:
             raise CanonError("verify_failed", "the device does not hold the declared keys/certificates after writing")

@@ -73,8 +73,8 @@ def host_findings(host: str, data: Mapping[str, Any], expiring_days: int = 30) -
     certs = data.get("certificates") or {}
     for name, result in (("security policy", policy), ("certificates", certs)):
         if result.get("failed") or result.get("error_code") or result.get("unreachable"):
-            out.append(_finding("audit_failed", host, address, "%s: %s" % (name, result.get("error_code") or
-                                                                            result.get("msg") or "failed"), name))
+            reason = result.get("error_code") or result.get("msg") or "failed"
+            out.append(_finding("audit_failed", host, address, "%s: %s" % (name, reason), name))
     facts = policy.get("security_facts") or {}
     if facts.get("system_manager_pin_default"):
         out.append(_finding("default_admin_pin", host, address, "System Manager ID/PIN 7654321"))

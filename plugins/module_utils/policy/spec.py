@@ -23,7 +23,7 @@ def argument_spec() -> Dict[str, Any]:
         state=dict(type="str", choices=list(STATES), default="enforced"),
         policy_password=dict(type="str", no_log=True, default=""),
         new_policy_password=dict(type="str", no_log=True),
-        update_password=dict(type="str", choices=["always", "on_create"], default="always"),
+        update_password=dict(type="str", choices=["always", "on_create"], default="always", no_log=False),
         method=dict(type="str", choices=list(METHODS), default="pages"),
         import_src=dict(type="path"),
         import_password=dict(type="str", no_log=True),

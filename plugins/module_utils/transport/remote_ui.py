@@ -375,7 +375,7 @@ def login_fields(form: Mapping[str, Any], options: "RemoteUiOptions") -> Dict[st
     A form with none of these raises ``rui_login_form_unknown`` naming the fields it has.
     """
     seen = set(form["seen"])
-    body = {key: value for key, value in form["fields"].items()}
+    body = dict(form["fields"])
     manager = options.auth_method == "system_manager"
     ident, pin = options.system_manager_id or "", options.system_manager_pin or ""
     if {"deptid", "password"} <= seen:

@@ -24,6 +24,7 @@ import functools
 import ipaddress
 import importlib
 import importlib.util
+import math
 import random
 import socket
 from dataclasses import dataclass, field
@@ -273,7 +274,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else None
+        return value if math.isfinite(value) else None
     if isinstance(value, (bytes, bytearray)):
         try:
             return bytes(value).decode("utf-8")
