@@ -125,19 +125,6 @@ SUMMARY_COLUMNS = [rb.BookColumn("host", "Device", "text", 18), rb.BookColumn("a
                    rb.BookColumn("low", "Low", "int", 8), rb.BookColumn("total", "Total", "int", 8)]
 
 
-def write_if_different(path, data, check_mode):
-    if os.path.exists(path):
-        with open(path, "rb") as fh:
-            if fh.read() == data:
-                return False
-    if not check_mode:
-        tmp = path + ".tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    return True
-
-
 def main():
     module = AnsibleModule(argument_spec=dict(
         results=dict(type="dict", required=True), dest_dir=dict(type="path", required=True),
@@ -161,11 +148,11 @@ def main():
                                  about=[("Report", "Security findings"), ("Devices", len(results)),
                                         ("Findings", len(found))], title="Security findings")
             path = os.path.join(p["dest_dir"], p["name"] + ".xlsx")
-            changed |= write_if_different(path, data, module.check_mode)
+            changed |= rb.write_if_changed(path, data, module.check_mode)
             files.append(path)
         if "csv" in p["formats"]:
             path = os.path.join(p["dest_dir"], p["name"] + ".csv")
-            changed |= write_if_different(path, rb.write_csv(FINDING_COLUMNS, found), module.check_mode)
+            changed |= rb.write_if_changed(path, rb.write_csv(FINDING_COLUMNS, found), module.check_mode)
             files.append(path)
         seen = set()
         if p["state_file"] and os.path.exists(p["state_file"]):
@@ -174,7 +161,7 @@ def main():
         new = [f for f in found if fnd.key(f) not in seen]
         if p["state_file"]:
             state = json.dumps({"seen": sorted(fnd.key(f) for f in found)}, indent=1).encode()
-            changed |= write_if_different(p["state_file"], state, module.check_mode)
+            changed |= rb.write_if_changed(p["state_file"], state, module.check_mode)
     except CanonError as exc:
         module.fail_json(**exc.to_result())
     except (OSError, ValueError) as exc:

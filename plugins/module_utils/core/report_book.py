@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -311,3 +312,35 @@ def deterministic_zip(data: bytes, generated_at: Optional[datetime], title: str 
             member.external_attr = 0
             target.writestr(member, content)
     return out.getvalue()
+
+
+def write_if_changed(path: str, data: bytes, check_mode: bool = False) -> bool:
+    """Write ``data`` to ``path`` unless it already holds exactly these bytes; True when it differs.
+
+    The writers above are deterministic, so an unchanged report is byte-identical and a re-run is
+    ``changed=false``. The file is replaced atomically; in check mode nothing is written.
+    """
+    try:
+        with open(path, "rb") as handle:
+            if handle.read() == data:
+                return False
+    except OSError:
+        pass
+    if not check_mode:
+        tmp = path + ".tmp"
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    return True
+
+
+def write_report_files(dest_dir: str, name: str, rendered: Sequence[Tuple[str, bytes]]) -> Tuple[List[str], bool]:
+    """Write (suffix, bytes) pairs as ``<dest_dir>/<name><suffix>``; returns (paths, whether any changed)."""
+    os.makedirs(dest_dir, exist_ok=True)
+    files, changed = [], False
+    for suffix, data in rendered:
+        path = os.path.join(dest_dir, name + suffix)
+        files.append(path)
+        changed = write_if_changed(path, data) or changed
+    return files, changed
+

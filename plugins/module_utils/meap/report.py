@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.printfleet.canon.plugins.module_utils.core import report_book
@@ -110,23 +109,5 @@ def render(report: Mapping[str, Any], fmt: str, title: str) -> List[Tuple[str, b
 def write_files(report: Mapping[str, Any], dest_dir: str, name: str, formats: Sequence[str], title: str
                 ) -> Tuple[List[str], bool]:
     """Write the files; unchanged bytes are not rewritten (the writer is deterministic)."""
-    os.makedirs(dest_dir, exist_ok=True)
-    files, changed = [], False
-    for fmt in ("xlsx", "csv"):
-        if fmt not in formats:
-            continue
-        for suffix, data in render(report, fmt, title):
-            path = os.path.join(dest_dir, name + suffix)
-            files.append(path)
-            try:
-                with open(path, "rb") as fh:
-                    if fh.read() == data:
-                        continue
-            except OSError:
-                pass
-            tmp = path + ".tmp"
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-            changed = True
-    return files, changed
+    rendered = [pair for fmt in ("xlsx", "csv") if fmt in formats for pair in render(report, fmt, title)]
+    return report_book.write_report_files(dest_dir, name, rendered)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ansible_collections.printfleet.canon.plugins.module_utils.core import report_book
 from ansible_collections.printfleet.canon.plugins.module_utils.core.report_book import BookChart, BookColumn, Sheet
 from ansible_collections.printfleet.canon.plugins.module_utils.firmware.formats import compare_versions, newest
 
@@ -200,7 +201,6 @@ def build(report: str, devices: Sequence[Mapping[str, Any]],
 
 def render(report: str, sheets: Sequence[Sheet], fmt: str, title: str) -> List[Tuple[str, bytes]]:
     """(suffix, bytes) per file: one workbook (summary first), or the detail CSV and the summary CSV."""
-    from ansible_collections.printfleet.canon.plugins.module_utils.core import report_book
     if fmt == "xlsx":
         about = [("Report", title), ("Source", "canon_device_info / canon_firmware data collected by the roles"),
                  ("Collection", "printfleet.canon")]
@@ -213,24 +213,5 @@ def render(report: str, sheets: Sequence[Sheet], fmt: str, title: str) -> List[T
 def write_files(report: str, sheets: Sequence[Sheet], dest_dir: str, name: str, formats: Sequence[str],
                 title: str) -> Tuple[List[str], bool]:
     """Write the files; unchanged bytes are not rewritten (deterministic writer), so reruns are changed=false."""
-    import os
-    os.makedirs(dest_dir, exist_ok=True)
-    files, changed = [], False
-    for fmt in ("xlsx", "csv"):
-        if fmt not in formats:
-            continue
-        for suffix, data in render(report, sheets, fmt, title):
-            path = os.path.join(dest_dir, name + suffix)
-            files.append(path)
-            try:
-                with open(path, "rb") as fh:
-                    if fh.read() == data:
-                        continue
-            except OSError:
-                pass
-            tmp = path + ".tmp"
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-            changed = True
-    return files, changed
+    rendered = [pair for fmt in ("xlsx", "csv") if fmt in formats for pair in render(report, sheets, fmt, title)]
+    return report_book.write_report_files(dest_dir, name, rendered)

@@ -574,30 +574,6 @@ class RemoteUiSession(WebSession):
                               % (page.name, urlsplit(page.url).path, page.status,
                                  " Device page: %s" % said if said else ""), page=page.name, status=page.status)
 
-    def _with_retries(self, action: Callable[[], Page]) -> Page:
-        """Run one exchange again while the device is busy (bounded) or starting (start_wait)."""
-        busy_attempts = 0
-        started = self._clock()
-        starting_attempts = 0
-        while True:
-            try:
-                return action()
-            except CanonError as exc:
-                if exc.error_code == "device_busy" and busy_attempts < self.options.busy_retries:
-                    self._sleep(self.options.busy_delay * (2 ** busy_attempts))
-                    busy_attempts += 1
-                    continue
-                if exc.error_code == "device_starting":
-                    remaining = self.options.start_wait - (self._clock() - started)
-                    if remaining > 0:
-                        delay = max(self.options.busy_delay, 0.1) * (2 ** min(starting_attempts, 4))
-                        self._sleep(min(delay, remaining))
-                        starting_attempts += 1
-                        continue
-                if exc.error_code == "device_busy":
-                    exc.details["attempts"] = busy_attempts + 1
-                raise
-
     def _request(self, name: str, method: str, params: Optional[Mapping[str, str]] = None,
                  data: Optional[Mapping[str, str]] = None, files: Optional[Mapping[str, Any]] = None) -> Page:
         endpoint = self._endpoint(name)
