@@ -23,8 +23,8 @@ WHEN = "2026-12-04T01:00:00Z"
 
 
 def writer(where, first=0, devices=DEVICES, when=WHEN):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.path.join(ROOT, ".ansible-collections"),
-                                                                     os.environ.get("PYTHONPATH")])))
+    paths = [ROOT, os.path.join(ROOT, ".ansible-collections"), os.environ.get("PYTHONPATH")]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, paths)))
     return subprocess.Popen([sys.executable, "-m", "tests.faults.store_writer", where, str(first), str(devices),
                              str(COUNTERS), str(BATCHES), when], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)

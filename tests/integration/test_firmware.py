@@ -84,15 +84,16 @@ def listening(address, port):
 
 def write_inventory(tmp_path, sim, hosts, canary=()):
     first = sim.devices[0]
-    inventory = {"all": {"vars": {
+    variables = {
         "ansible_connection": "local", "canon_snmp_port": first["snmp_port"], "canon_snmp_community": "canon_admin",
         "canon_rui_system_manager_id": first["remote_ui"]["system_manager_id"],
         "canon_rui_system_manager_pin": first["remote_ui"]["system_manager_pin"],
-        "canon_rui_ca_path": sim.manifest["ca_cert"]},
-        "children": {
-            "printers": {"hosts": {name: {"ansible_host": address} for name, address in hosts.items()}},
-            "firmware_canary": {"hosts": {name: {} for name in canary}},
-        }}}
+        "canon_rui_ca_path": sim.manifest["ca_cert"]}
+    children = {
+        "printers": {"hosts": {name: {"ansible_host": address} for name, address in hosts.items()}},
+        "firmware_canary": {"hosts": {name: {} for name in canary}},
+    }
+    inventory = {"all": {"vars": variables, "children": children}}
     path = tmp_path / "inventory.yml"
     path.write_text(yaml.safe_dump(inventory))
     return str(path)

@@ -41,8 +41,8 @@ def sim(net):
         dict(quick, address=net + ".5", profile="mf642c",
              security={"policy_type": "II", "change_count_supported": False}),        # type II, no count
         dict(adv, address=net + ".6", security={"inject": "concurrent_task"}),
-        dict(adv, address=net + ".7", security={"policy": {"Prohibit use of SNMPv1": True,
-                                                          "Set minimum number of characters for password": 12}}),
+        dict(adv, address=net + ".7", security={"policy": {
+            "Prohibit use of SNMPv1": True, "Set minimum number of characters for password": 12}}),
         dict(adv, address=net + ".8"),                                                  # import target
     ]
     fleet = SimulatedFleet({"seed": 151, "devices": devices}, port=PORT)

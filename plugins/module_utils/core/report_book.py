@@ -343,4 +343,3 @@ def write_report_files(dest_dir: str, name: str, rendered: Sequence[Tuple[str, b
         files.append(path)
         changed = write_if_changed(path, data) or changed
     return files, changed
-

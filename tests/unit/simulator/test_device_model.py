@@ -221,9 +221,9 @@ def test_control_api_round_trip():
 
     res = asyncio.run(scenario())
     assert res[0] == (200, {"devices": 2, "ready": True})
-    assert res[1][0] == 200 and res[1][1]["changed"] == {"101": 3, "102": 6, "103": 3, "105": 3, "106": 6,
-                                                         "122": 3, "124": 6, "125": 3, "301": 3, "302": 6, "303": 3,
-                                                        "321": 3}
+    changed = {"101": 3, "102": 6, "103": 3, "105": 3, "106": 6, "122": 3, "124": 6, "125": 3, "301": 3, "302": 6,
+               "303": 3, "321": 3}
+    assert res[1][0] == 200 and res[1][1]["changed"] == changed
     assert res[2][0] == 201 and res[2][1]["code"] == 1104
     assert res[3][1]["alerts"][0]["kind"] == "toner_low"
     assert res[4] == (200, {"cleared": 1})

@@ -88,7 +88,7 @@ def test_finisher_staples_are_read_and_monitored():
                                                     "unit": 19, "max": 100, "level": 15}}})
     rows = asyncio.run(identity.gather_supplies(client, None))
     [staples] = rows
-    assert (staples["type"], staples["percent"], staples["finisher"], staples["index"]) == ("staples", 15.0, True,
-                                                                                          "1.1")
+    wanted = ("staples", 15.0, True, "1.1")
+    assert (staples["type"], staples["percent"], staples["finisher"], staples["index"]) == wanted
     found = monitoring.observe("hq1", "a", result("S1", supplies=rows), RULES)
     assert [c.kind for c in found] == ["staples_low"] and "Staple Cartridge" in found[0].message
