@@ -122,7 +122,7 @@ DRIFT_PLAYBOOK = """
         url: "{{ state_url }}"
         method: POST
         body_format: json
-        body: {values: {network.dns.primary: "10.9.9.9"}}
+        body: {values: {network.dns.primary: "127.0.9.9"}}
     - name: audit 2 (exactly that item)
       printfleet.canon.canon_device_settings:
         state: audited
@@ -486,7 +486,7 @@ def test_drift_audit_enforce_cycle(run, sim, net):
     assert audit1["differences"] == [] and audit1["compliant"] is True
     assert audit1["not_comparable"] > 0       # code A items of another machine
     assert [d["item"] for d in audit2["differences"]] == ["network.dns.primary"]
-    assert audit2["differences"][0]["device"] == "10.9.9.9" and audit2["differences_count"] == 1
+    assert audit2["differences"][0]["device"] == "127.0.9.9" and audit2["differences_count"] == 1
     enforce1, enforce2 = r("target", "enforce1"), r("target", "enforce2")
     assert enforce1["changed"] is True and enforce1["restarted"] is True
     assert os.path.exists(enforce1["backup_file"]) and os.path.exists(enforce1["backup_file"] + ".manifest.json")

@@ -57,7 +57,7 @@ def rec(address, serial=None, mac=None, status="running"):
 def test_identity_is_serial_then_mac_then_address():
     assert registry.identity_key(rec("a", serial=" x1 ", mac="AA")) == "serial:X1"
     assert registry.identity_key(rec("a", mac="aa:bb")) == "mac:AA:BB"
-    assert registry.identity_key(rec("10.0.0.1")) == "address:10.0.0.1"
+    assert registry.identity_key(rec("127.0.10.1")) == "address:127.0.10.1"
 
 
 def test_first_and_last_seen_and_silent_devices_kept_for_keep_missing_days():

@@ -55,7 +55,7 @@ def test_values_from_yaml_strings_and_compliance():
 
 
 def test_findings_have_stable_ids_and_menus():
-    data = {"address": "10.0.0.5", "policy": {
+    data = {"address": "127.0.10.5", "policy": {
         "security_facts": {"system_manager_pin_default": True, "snmpv1_write": False, "http_tls_redirect": True,
                            "tls_minimum": "1.1", "sms_password_default": False},
         "compliance": {"prohibit_snmpv1": {"compliant": True}}},

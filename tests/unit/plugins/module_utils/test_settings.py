@@ -52,7 +52,7 @@ def test_the_collection_reads_what_the_simulator_writes(stores, index, fmt):
 def test_wrong_password_and_edited_files_are_refused(stores):
     data = stores[0].export(["basic"], PW)
     expect("settings_wrong_password", formats.ExportFile(data).values, "other")
-    edited = data.replace(b'"0.0.0.0"', b'"10.0.0.1"', 1)
+    edited = data.replace(b'"0.0.0.0"', b'"127.0.10.1"', 1)
     assert edited != data
     expect("settings_invalid_data", formats.ExportFile(edited).values, PW)
     with pytest.raises(StoreError) as info:
@@ -139,7 +139,7 @@ def test_declared_items_are_checked_offline():
     assert plan.check_declared({"network.protocols.lpd": "off", "system.sleep_minutes": "15"}) == {
         "network.protocols.lpd": False, "system.sleep_minutes": 15}
     expect("invalid_argument", plan.check_declared, {"network.nonsense": 1})
-    expect("invalid_argument", plan.check_declared, {"network.ipv4.address": "10.0.0.1"})
+    expect("invalid_argument", plan.check_declared, {"network.ipv4.address": "127.0.10.1"})
     expect("invalid_argument", plan.check_declared, {"network.dns.primary": "300.1.1.1"})
     added = plan.replaced_additions({"network.sntp.server": "ntp"}, pt.SETTINGS_ITEMS)
     assert added["network.sntp.enabled"] is False and "device.name" not in added and "system.time_zone" not in added
