@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.printfleet.canon.plugins.modules import canon_notify
+from ansible_collections.printfleet.canon.plugins.module_utils.monitoring import notify as canon_notify
 from tests.integration.simfleet import ROOT, ansible_env, bin_path
 from tests.notifysinks import WebhookSink
 
