@@ -19,7 +19,7 @@ from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.offli
     file_error, render_files, store)
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.plan import entry_label
 from ansible_collections.printfleet.canon.plugins.module_utils.addressbook.spec import (
-    DEFAULT_BACKUP_DIR, FILE_EXTENSIONS, RESTART_POLL_SECONDS, RESTART_TRANSIENT, RESTRICT_OFF)
+    DEFAULT_BACKUP_DIR, FILE_EXTENSIONS, RESTRICT_OFF)
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 from ansible_collections.printfleet.canon.plugins.module_utils.power import restart as power
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table, snmp
@@ -116,9 +116,9 @@ def reconnect_after_restart(open_session: Callable[[contextlib.ExitStack], Any],
             opened = open_session(attempt)
         except CanonError as exc:
             attempt.close()
-            if exc.error_code not in RESTART_TRANSIENT or time.monotonic() >= deadline:
+            if exc.error_code not in power.BOOT_TRANSIENT_CODES or time.monotonic() >= deadline:
                 raise
-            time.sleep(RESTART_POLL_SECONDS)
+            time.sleep(power.BOOT_RETRY_SECONDS)
             continue
         stack.push(attempt.__exit__)
         return opened

@@ -14,10 +14,6 @@ BOOK_TYPE_OF_LIST = {spec.name: book.name for book in ab.BOOK_TYPE_SPECS.values(
 FILE_EXTENSIONS = {"canon_csv": "csv", "ldif": "ldif", "emc_xlsx": "xlsx", "emc_csv": "csv"}
 EMC_CSV_TYPES = ("email", "fax", "ifax", "file")
 DEFAULT_BACKUP_DIR = "~/.ansible/printfleet/addressbook-backups"
-# after a restart the Remote UI may refuse, answer no port or say it is starting: wait for these
-RESTART_TRANSIENT = ("rui_unreachable", "rui_port_mismatch", "device_starting", "device_busy")
-RESTART_POLL_SECONDS = 1.0
-SNMP_POWER_CYCLE_RESET = 4          # prtGeneralReset powerCycleReset (RFC 3805)
 RESTRICT_OFF = 2                    # RESTRICT_ADDRESS_BOOK_RECEIVE_OID: 1 restricted, 2 not
 
 # Every entry key of addressbook.py's entry model. Text that users write as digits is 'raw' so a YAML

@@ -29,6 +29,11 @@ from ansible_collections.printfleet.canon.plugins.module_utils.transport import 
 POWER_CYCLE_RESET = 4           # prtGeneralReset powerCycleReset (RFC 3805)
 WAIT_LEVELS = ("snmp", "remote_ui", "login_app")
 POLL_SECONDS = 0.5
+# What a Remote UI answers while a device comes back from a restart (waited out, never a failure, until the
+# task's timeout), and how often a resource that logs in again after a restart tries.
+BOOT_TRANSIENT_CODES = ("rui_unreachable", "rui_port_mismatch", "device_starting", "device_busy",
+                        "rui_session_expired")
+BOOT_RETRY_SECONDS = 1.0
 POLL_TIMEOUT = 1.0              # per SNMP poll, so one lost datagram does not eat the wait
 
 

@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ansible_collections.printfleet.canon.plugins.module_utils.core.connection import target_from_params
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 from ansible_collections.printfleet.canon.plugins.module_utils.core.resource import Plan, ResourceModule
+from ansible_collections.printfleet.canon.plugins.module_utils.power import restart as power
 from ansible_collections.printfleet.canon.plugins.module_utils.settings import formats, plan as splan
 from ansible_collections.printfleet.canon.plugins.module_utils.settings import spec as sspec
 from ansible_collections.printfleet.canon.plugins.module_utils.settings.read import (
@@ -33,8 +34,6 @@ from ansible_collections.printfleet.canon.plugins.module_utils.transport.remote_
     RemoteUiSession, options_from_params)
 
 POLICY_PASSWORD = "security_policy.password"
-RESTART_TRANSIENT = ("rui_unreachable", "device_starting", "device_busy", "rui_session_expired")
-RESTART_POLL_SECONDS = 1.0
 
 
 # =============================================================================================
@@ -128,7 +127,7 @@ class Connection:
         started = time.monotonic()
         self._stack.close()
         self._client, self._facts = None, None
-        time.sleep(RESTART_POLL_SECONDS)
+        time.sleep(power.BOOT_RETRY_SECONDS)
         while True:
             try:
                 self.facts          # a fresh login and the information page
@@ -142,13 +141,13 @@ class Connection:
                                      "replaced them (Canon documents this).",
                                      hint="Log in with the System Manager ID/PIN of the source device, or restore "
                                      "the backup_file from the panel.") from None
-                if exc.error_code not in RESTART_TRANSIENT or time.monotonic() - started >= timeout:
-                    if exc.error_code in RESTART_TRANSIENT:
+                if exc.error_code not in power.BOOT_TRANSIENT_CODES or time.monotonic() - started >= timeout:
+                    if exc.error_code in power.BOOT_TRANSIENT_CODES:
                         raise CanonError("rui_unreachable", "The device did not come back within wait_timeout "
                                          "(%d s) after the import restarted it." % timeout,
                                          hint="Raise wait_timeout; Canon devices can take minutes to restart.")
                     raise
-                time.sleep(RESTART_POLL_SECONDS)
+                time.sleep(power.BOOT_RETRY_SECONDS)
 
 
 class DeviceSettingsResource(ResourceModule):
