@@ -28,19 +28,45 @@ CAPTURED = {
                                             "mac": "3C:2A:F4:BF:F5:1B"}),
     "7.7": ("epson-wf-c5790.snmprec", {"vendor": "Epson", "model": "EPSON WF-C5790BA", "serial": "X3B8022793",
                                        "firmware": None, "mac": "9C:AE:D3:AA:D6:C5"}),
+    # firmware 2.20: sysDescr "RICOH Aficio MP C3002 2.20 / ..." and Ricoh's 367.3.2.1.1.1.2.0
+    "7.8": ("ricoh-mp-c3002.snmprec", {"vendor": "Ricoh", "model": "RICOH Aficio MP C3002", "serial": "W492KB03439",
+                                       "firmware": "2.20", "mac": "00:26:73:54:E2:6A"}),
+    # firmware only in Konica Minolta's 18334.1.1.1.1.6.1.0 = "1.102"
+    "7.9": ("konica-minolta-bizhub-c250i.snmprec", {"vendor": "Konica Minolta", "model": "KONICA MINOLTA bizhub C250i",
+                                                    "serial": "AA2M021115700", "firmware": "1.102",
+                                                    "mac": "00:20:6B:4A:F3:25"}),
+    # ifIndex 1 is LOOPBACK with no address: the MAC is ifIndex 2's 14cb19952ea0. Firmware: HP's datecode object
+    # 01 15 "20201023" (two prefix bytes, then the date code)
+    "7.10": ("hp-laserjet-m130nw.snmprec", {"vendor": "HP", "model": "HP LaserJet MFP M130nw", "serial": "VNCRC48198",
+                                            "firmware": "20201023", "mac": "14:CB:19:95:2E:A0"}),
+    # sysDescr "Samsung M4080FX; V11.01.03.04_02-27-2017;...;S/N " - version 11.01.03.04, empty serial;
+    # hrDeviceDescr "Samsung M408x Series" is the standard MIB's model name
+    "7.11": ("samsung-m4080fx.snmprec", {"vendor": "Samsung", "model": "Samsung M408x Series", "serial": None,
+                                         "firmware": "11.01.03.04", "mac": "84:25:19:1D:EB:52"}),
+    "7.12": ("canon-tm-5300.snmprec", {"vendor": "Canon", "model": "TM-5300", "serial": None, "firmware": "01.21",
+                                       "mac": "74:BF:C0:DA:4A:3D"}),
+    "7.13": ("canon-d1180-mf6680.snmprec", {"vendor": "Canon", "model": "D1180/MF6680", "serial": None,
+                                            "firmware": None, "mac": None}),
 }
+CANON_CAPTURES = ("7.1", "7.2", "7.3", "7.12", "7.13")
 # What each capture publishes as counters: {reading key: (id, value)}; None = no counter at all.
 CAPTURE_COUNTERS = {
     "7.1": None, "7.2": None, "7.5": None, "7.6": None, "7.7": None,
     "7.3": {"101": (101, 9026), "201": (201, 354), "301": (301, 8672),
             "prtMarkerLifeCount": ("prtMarkerLifeCount", 9026)},
     "7.4": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 121104)},
+    "7.8": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 271871)},
+    "7.9": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 33810)},
+    "7.10": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 15232)},
+    "7.11": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 22934)},
+    "7.12": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 21588)},
+    "7.13": None,
 }
 
 
 @pytest.fixture(scope="module")
 def net() -> str:
-    return "127.%d" % worker_octet(142)       # third octets 7 and 8: apart from test_monitoring's 142.1.x
+    return "127.%d" % worker_octet(70)        # 127.70.x: this file's own range (third octets 7 and 8)
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +131,7 @@ def test_canon_device_info_identity_of_each_capture(sim, net, suffix):
     expected = CAPTURED[suffix][1]
     assert {k: ident[k] for k in expected} == expected
     assert ident["is_printer"] is True
-    if suffix == "7.2":       # Canon sysObjectID + printer sysDescr, no Printer-MIB: says what it could not read
+    if suffix in ("7.2", "7.13"):   # Canon sysObjectID + printer sysDescr, no Printer-MIB: says what it could not read
         assert ident["printer_evidence"] == "canon_sys_object_id"
         assert ident["unread"] and "Printer-MIB" in ident["unread"][0]     # also given as a warning
 
@@ -128,8 +154,9 @@ def test_discovery_puts_each_capture_in_the_right_group(sim, net, tmp_path):
     def members(group):
         return {hostvars[h]["canon_address"] for h in inv.get(group, {}).get("hosts", [])}
 
-    canon = {"%s.%s" % (net, s) for s in ("7.1", "7.2", "7.3")} | {net + ".8.1", net + ".8.2"}
-    others = {"%s.%s" % (net, s) for s in ("7.4", "7.5", "7.6", "7.7")}
+    canon = {"%s.%s" % (net, s) for s in CANON_CAPTURES} | {net + ".8.1", net + ".8.2"}
+    others = {"%s.%s" % (net, s) for s in CAPTURED if s not in CANON_CAPTURES}
+    assert len({CAPTURED[s][1]["vendor"] for s in CAPTURED if s not in CANON_CAPTURES}) >= 5   # makers
     assert members("canon") == canon
     assert members("other_printers") == others
     for suffix, (_, expected) in CAPTURED.items():
@@ -140,3 +167,5 @@ def test_discovery_puts_each_capture_in_the_right_group(sim, net, tmp_path):
             assert hostvars[host]["canon_serial"] == expected["serial"], suffix
     assert members("vendor_sharp") == {net + ".7.4"} and members("vendor_xerox") == {net + ".7.5"}
     assert members("vendor_brother") == {net + ".7.6"} and members("vendor_epson") == {net + ".7.7"}
+    assert members("vendor_ricoh") == {net + ".7.8"} and members("vendor_konica_minolta") == {net + ".7.9"}
+    assert members("vendor_hp") == {net + ".7.10"} and members("vendor_samsung") == {net + ".7.11"}

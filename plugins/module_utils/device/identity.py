@@ -10,7 +10,6 @@ raw values with one ``SnmpClient``.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -85,6 +84,10 @@ SEVERITY_RANK = {"service_call": 3, "error": 2, "warning": 1}
 def model_family(model: Optional[str]) -> str:
     """Canon product family from the model name (INFERENCE from Canon naming; see docs)."""
     m = (model or "").strip().lower()
+    # a name listing several models ("D1180/MF6680") belongs to the family of the first one that has one
+    for alternative in [p.strip() for p in m.split("/")[1:]]:
+        if model_family(m.split("/")[0]) == "other" and model_family(alternative) != "other":
+            return model_family(alternative)
     if m.startswith(("ir-adv", "imagerunner advance")):
         return "ir-adv"
     if m.startswith(("imagepress", "ipr")):
@@ -172,7 +175,17 @@ VENDOR_IDENTITY_OIDS: Dict[str, Dict[str, str]] = {
     "Brother": {"serial": oids.BROTHER_SERIAL, "firmware": oids.BROTHER_FIRMWARE},
     "Kyocera": {"serial": oids.KYOCERA_SERIAL, "firmware": oids.KYOCERA_FIRMWARE, "model": oids.KYOCERA_MODEL},
     "Ricoh": {"serial": oids.RICOH_SERIAL},
+    "Konica Minolta": {"firmware": oids.KONICA_FIRMWARE},
+    "HP": {"firmware": oids.HP_FIRMWARE_DATECODE},
 }
+# HP's own objects carry two leading bytes (01 15) before the text; control bytes never belong to a value.
+_LEADING_CONTROL = re.compile(r"^[\x00-\x1f]+")
+
+
+def _maker_text(text: Dict[str, Optional[str]], oid: Optional[str]) -> Optional[str]:
+    """A maker's own identity object as text, without the leading control bytes some makers put in front."""
+    value = text.get(oid) if oid else None
+    return _LEADING_CONTROL.sub("", value).strip() or None if value else None
 
 
 def enterprise_of(sys_object_id: Optional[str]) -> Optional[int]:
@@ -278,11 +291,11 @@ def classify(values: Dict[str, Any], interfaces: Optional[Dict[Any, Any]] = None
         model = _canon_name(model)
     extra = VENDOR_IDENTITY_OIDS.get(vendor or "", {})
     serial = (text.get(oids.CANON_SERIAL_DEVICE_NUMBER) or text.get(oids.CANON_SERIAL)
-              or text.get(oids.PRT_GENERAL_SERIAL_1) or (text.get(extra["serial"]) if "serial" in extra else None))
+              or text.get(oids.PRT_GENERAL_SERIAL_1) or _maker_text(text, extra.get("serial")))
     if is_canon:
         firmware = text.get(oids.CANON_PRODUCT_VERSION)
     else:
-        firmware = (text.get(extra["firmware"]) if "firmware" in extra else None) or descr_firmware
+        firmware = _maker_text(text, extra.get("firmware")) or descr_firmware
     family = model_family(model) if is_canon else "other"
     traits = FAMILY_TRAITS.get(family, {}) if is_canon else {}
     uptime = values.get(oids.SYS_UPTIME)
@@ -442,7 +455,7 @@ async def add_vendor_identity(client: SnmpClient, items: Iterable[Any]) -> None:
             except CanonError:
                 pass
 
-    await asyncio.gather(*(one(t, v) for t, v in items))
+    await client.gather(*(one(t, v) for t, v in items))
 
 
 async def gather_identity(client: SnmpClient, target: SnmpTarget) -> Dict[str, Any]:
@@ -537,7 +550,7 @@ async def gather_capabilities(client: SnmpClient, target: SnmpTarget, identity: 
     """What SNMP can tell about the device; ``unknown`` for what it cannot."""
     versions = ["3"] if target.credentials.version == "3" else []
     if target.credentials.version in ("1", "2c"):
-        probes = await asyncio.gather(*(_answers(client, target, v) for v in ("1", "2c")))
+        probes = await client.gather(*(_answers(client, target, v) for v in ("1", "2c")))
         versions = [v for v, ok in zip(("1", "2c"), probes) if ok]
     tables = []
     for name, column in COUNTER_TABLES.items():

@@ -103,6 +103,8 @@ KYOCERA_MODEL = "1.3.6.1.4.1.1347.43.5.1.1.1.1"
 KYOCERA_SERIAL = "1.3.6.1.4.1.1347.43.5.1.1.28.1"
 KYOCERA_FIRMWARE = "1.3.6.1.4.1.1347.43.5.4.1.5.1.1"
 RICOH_SERIAL = "1.3.6.1.4.1.367.3.2.1.2.1.4.0"
+KONICA_FIRMWARE = "1.3.6.1.4.1.18334.1.1.1.1.6.1.0"   # Konica Minolta controller firmware (e.g. 1.102)
+HP_FIRMWARE_DATECODE = "1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.5.0"   # HP fw-rom datecode, value behind 2 bytes 01 15
 
 # --- PWG Port Monitor MIB -----------------------------------------------------------------
 PPM_PRINTER_NAME_1 = "1.3.6.1.4.1.2699.1.2.1.2.1.1.2.1"   # ppmPrinterName.1

@@ -78,9 +78,29 @@ def test_printer_mib_alone_marks_a_printer():
 @pytest.mark.parametrize("model,family", [
     ("iR-ADV C5535", "ir-adv"), ("iR-ADV DX C5840", "ir-adv"), ("imageRUNNER1133 series", "ir"),
     ("iR 2520", "ir"), ("MF642C/643C/644C", "mf"), ("LBP6670", "lbp"), ("imagePRESS C800", "imagepress"),
-    ("Something", "other"), (None, "other")])
+    ("Something", "other"), (None, "other"),
+    ("D1180/MF6680", "mf"), ("TM-5300", "other")])     # public LibreNMS captures canonprinter_d1180 / _tm
 def test_model_family(model, family):
     assert device.model_family(model) == family
+
+
+def test_canon_sysdescr_listing_an_mf_model_is_a_printer_without_printer_mib():
+    c = device.classify({oids.SYS_DESCR: b"Canon D1180/MF6680 /P", oids.SYS_OBJECT_ID: "1.3.6.1.4.1.1602.4.7"})
+    assert (c["is_printer"], c["printer_evidence"], c["model"], c["family"]) == \
+        (True, "canon_sys_object_id", "D1180/MF6680", "mf")
+
+
+def test_maker_firmware_objects_hp_datecode_prefix_and_konica():
+    """HP's datecode object carries two bytes 01 15 before the text; Konica Minolta's firmware is only in its
+    own object (values from the public LibreNMS captures jetdirect_m130nw and konica_c250i)."""
+    hp = device.classify({oids.SYS_DESCR: b"HP ETHERNET MULTI-ENVIRONMENT,SN:VNCRC48198,FN:4Q817L4,SVCID:31339",
+                          oids.SYS_OBJECT_ID: "1.3.6.1.4.1.11.2.3.9.1", oids.PRT_MARKER_LIFE_COUNT_1: 15232,
+                          oids.HP_FIRMWARE_DATECODE: bytes.fromhex("01153230323031303233")})
+    assert (hp["vendor"], hp["firmware"]) == ("HP", "20201023")
+    km = device.classify({oids.SYS_DESCR: b"KONICA MINOLTA bizhub C250i", oids.PRT_MARKER_LIFE_COUNT_1: 33810,
+                          oids.SYS_OBJECT_ID: "1.3.6.1.4.1.18334.1.1.1.2.1.181.2.4", oids.KONICA_FIRMWARE: b"1.102"})
+    assert (km["vendor"], km["firmware"]) == ("Konica Minolta", "1.102")
+    assert oids.HP_FIRMWARE_DATECODE in device.VENDOR_IDENTITY_OIDS["HP"].values()
 
 
 @pytest.mark.parametrize("octets,names", [
