@@ -60,7 +60,8 @@ options:
     description:
       - The reports to make, in this order. The first is the sheet the workbook opens on.
       - V(summary) is the sheet people read at a glance, as EMC's and print-accounting tools' counter reports
-        have it - one row per device (region, model, serial, address) with the report period's usage of
+        have it - one row per device (region, model, serial, the device's name and location from its sysName and
+        sysLocation, address) with the report period's usage of
         total, black, colour, large and scan side by side, region subtotals and a fleet total, a C(flags)
         column (gap, reset, no reading), cost columns with O(rates), and a chart of the fleet's usage per
         period beside the table. Its CSV twin holds the same rows. The period is the window's last one (the

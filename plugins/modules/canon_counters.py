@@ -285,6 +285,16 @@ results:
     serial: {description: Serial number (the device's identity in the store)., type: str, sample: 2XA01234}
     model: {description: Model name., type: str, sample: iR-ADV C5535}
     vendor: {description: Vendor., type: str, sample: Canon}
+    sys_name:
+      description: The device's own name (sysName), stored with the readings for the report's summary.
+      type: str
+      returned: on success
+      sample: hq-c5535
+    location:
+      description: The device's location (sysLocation), stored with the readings for the report's summary.
+      type: str
+      returned: on success
+      sample: HQ, floor 3, copy room
     region: {description: Region the readings are stored with., type: str}
     timezone: {description: Time zone the readings are stored with., type: str}
     captured_at: {description: "Capture time (UTC, ISO 8601).", type: str, sample: "2024-03-31T22:00:00Z"}

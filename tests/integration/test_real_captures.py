@@ -4,9 +4,11 @@ profiles that publish the three Canon counter tables as real devices do."""
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 
+import openpyxl
 import pytest
 import yaml
 
@@ -72,7 +74,8 @@ def net() -> str:
 @pytest.fixture(scope="module")
 def sim(net):
     devices = [{"address": "%s.%s" % (net, suffix), "capture": name} for suffix, (name, _) in CAPTURED.items()]
-    devices += [{"address": net + ".8.1", "profile": "ir-adv-c5535-iii"},
+    devices += [{"address": net + ".8.1", "profile": "ir-adv-c5535-iii", "sys_name": "hq-c5535",
+                 "sys_location": "HQ, floor 3, copy room"},
                 {"address": net + ".8.2", "profile": "ir-adv-dx-c5840"}]
     fleet = SimulatedFleet({"seed": 7, "devices": devices}, extra_args=["--no-http"])
     yield fleet
@@ -169,3 +172,45 @@ def test_discovery_puts_each_capture_in_the_right_group(sim, net, tmp_path):
     assert members("vendor_brother") == {net + ".7.6"} and members("vendor_epson") == {net + ".7.7"}
     assert members("vendor_ricoh") == {net + ".7.8"} and members("vendor_konica_minolta") == {net + ".7.9"}
     assert members("vendor_hp") == {net + ".7.10"} and members("vendor_samsung") == {net + ".7.11"}
+
+
+def test_counter_report_summary_names_each_device_by_sysname_and_location(sim, net, tmp_path):
+    """Capture into a store, report: the summary sheet (and its CSV twin) has one row per device with region,
+    model, serial and the device's own name (sysName) and location (sysLocation)."""
+    store = {"path": str(tmp_path / "counters.sqlite")}
+    targets = [{"host": net + ".8.1", "name": "c5535", "region": "hq"},
+               {"host": net + ".7.8", "name": "ricoh", "region": "branch"},
+               {"host": net + ".7.9", "name": "konica", "region": "branch"}]
+    for when in ("2024-04-01T08:00:00Z", "2024-04-30T08:00:00Z"):
+        result = ansible_module("printfleet.canon.canon_counters",
+                                {"targets": targets, "snmp_port": sim.port, "timeout": 2, "retries": 1,
+                                 "store": store, "capture_time": when})
+        assert result["_rc"] == 0, result["_stdout"]
+    by_name = {r["name"]: r for r in result["results"]}
+    assert (by_name["c5535"]["sys_name"], by_name["c5535"]["location"]) == ("hq-c5535", "HQ, floor 3, copy room")
+    c5535 = sim.device(net + ".8.1")["serial"]
+    expected = {  # serial -> (region, model, name, location); the LibreNMS captures publish "<private>"
+        c5535: ("hq", "iR-ADV C5535", "hq-c5535", "HQ, floor 3, copy room"),
+        "W492KB03439": ("branch", "RICOH Aficio MP C3002", "<private>", "<private>"),
+        "AA2M021115700": ("branch", "KONICA MINOLTA bizhub C250i", None, "<private>"),   # no sysName in it
+    }
+    dest = str(tmp_path / "report.xlsx")
+    report = ansible_module("printfleet.canon.canon_counter_report",
+                            {"store": store, "reports": ["summary"], "period": "monthly", "as_of": "2024-04-30",
+                             "dest": dest})
+    assert report["_rc"] == 0, report["_stdout"]
+    sheet = openpyxl.load_workbook(dest)["Summary"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0][:rows[0].index(None)])
+    devices = [dict(zip(header, r)) for r in rows[1:] if r[0] == "device"]
+    got = {r["Serial number"]: (r["Region"], r["Model"], r["Name"], r["Location"]) for r in devices}
+    assert got == expected
+    csv_dest = str(tmp_path / "report.csv")
+    report = ansible_module("printfleet.canon.canon_counter_report",
+                            {"store": store, "reports": ["summary"], "period": "monthly", "as_of": "2024-04-30",
+                             "format": "csv", "dest": csv_dest})
+    assert report["_rc"] == 0, report["_stdout"]
+    with open(csv_dest, encoding="utf-8-sig") as fh:
+        lines = [line for line in csv.DictReader(fh) if line["row_type"] == "device"]
+    assert {line["serial"]: (line["region"], line["model"], line["name"] or None, line["location"] or None)
+            for line in lines} == expected

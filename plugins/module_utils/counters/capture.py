@@ -234,8 +234,9 @@ CAPTURE_GET_OIDS: List[str] = [
     oids.SYS_DESCR, oids.SYS_OBJECT_ID, oids.HR_DEVICE_TYPE_1, oids.HR_DEVICE_DESCR_1, oids.PRT_GENERAL_SERIAL_1,
     oids.PRT_MARKER_COUNTER_UNIT_1, oids.PRT_MARKER_LIFE_COUNT_1, oids.CANON_PRODUCT_NAME, oids.CANON_SERIAL,
     oids.CANON_SERIAL_DEVICE_NUMBER, oids.PRT_GENERAL_PRINTER_NAME_1, oids.PRT_SUPPLIES_DESCRIPTION_1_1,
-    oids.PRT_INPUT_NAME_1_1,
-]   # the last three: Printer-MIB tables that mark a printer (device/identity.py PRINTER_MIB_PROBES)
+    oids.PRT_INPUT_NAME_1_1, oids.SYS_NAME, oids.SYS_LOCATION,
+]   # PRT_GENERAL_PRINTER_NAME_1 .. PRT_INPUT_NAME_1_1: Printer-MIB tables that mark a printer (device/identity.py
+#     PRINTER_MIB_PROBES); sysName/sysLocation: the device's name and location for the report's summary
 
 CANON_PROTOCOL_HINT = ("EMC reads some counters only over the Canon protocol (UDP 47545, device setting "
                        "'Dedicated Port Settings' On); this collection reads SNMP only.")
@@ -618,6 +619,7 @@ async def capture_one(client: SnmpReader, job: CaptureJob, selection: Selection,
     return {
         "name": job.name, "address": job.address, "region": job.region, "timezone": job.timezone,
         "failed": False, "serial": identity["serial"], "model": identity["model"], "vendor": identity["vendor"],
+        "sys_name": identity["sys_name"], "location": identity["location"],
         "captured_at": utc_text(moment), "counters": chosen,
         "warnings": read["warnings"] + select_warnings + _walk_warnings(client, job.target),
     }
@@ -685,6 +687,7 @@ def store_captures(results: Sequence[Dict[str, Any]], region: Optional[str] = No
         seen[serial] = key
         captures.append({
             "serial": serial, "model": result.get("model"), "address": result.get("address"),
+            "name": result.get("sys_name"), "location": result.get("location"),
             "region": result.get("region") or region, "timezone": result.get("timezone") or tz_name,
             "captured_at": result["captured_at"],
             "counters": [{"id": c["id"] if c.get("id") is not None else c.get("key"), "name": c["name"], "category": c["category"], "value": c["value"],

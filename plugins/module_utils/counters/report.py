@@ -278,7 +278,8 @@ REPORT_COLUMNS: Dict[str, Tuple[Column, ...]] = {
                            ("partial_devices", "Devices partial", "int", 9), *_FLAG_COLUMNS),
     "summary": _columns(("row_type", "Row", "text", 14), ("region", "Region", "text", 12),
                         ("serial", "Serial number", "text", 14), ("model", "Model", "text", 20),
-                        ("address", "Name / address", "text", 16), ("period", "Period", "text", 10),
+                        ("name", "Name", "text", 18), ("location", "Location", "text", 22),
+                        ("address", "Address", "text", 16), ("period", "Period", "text", 10),
                         *((name, name.capitalize(), "int", 11) for name, _unused in SUMMARY_BUCKETS),
                         ("flags", "Flags", "text", 26)),
     "lifetime": _columns(*_DEVICE_COLUMNS, *_COUNTER_COLUMNS, ("value", "Value", "int", 14),
@@ -609,7 +610,8 @@ def summary_report(usages: Mapping[Pair, List[Tuple[Period, Usage]]], selected: 
             region_rows = []
         current = device.region
         row: Dict[str, Any] = {"row_type": "device", "region": device.region, "serial": device.serial,
-                               "model": device.model, "address": device.address,
+                               "model": device.model, "name": device.name, "location": device.location,
+                               "address": device.address,
                                "period": labels[index] if labels else None}
         flags: List[str] = []
         has_any = any(pair[0] == device.serial for pair in usages)

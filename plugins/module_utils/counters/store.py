@@ -114,6 +114,12 @@ MIGRATIONS: Tuple[Migration, ...] = (
         ){clustered}""",
         "CREATE INDEX resets_by_time ON resets (captured_at)",
     )),
+    # The device's own name (sysName) and location (sysLocation) as of its latest capture, for the report's
+    # summary ("name/location"). Rows of older stores keep NULL until the device is captured again.
+    Migration(2, "device name and location", (
+        "ALTER TABLE devices ADD COLUMN name TEXT",
+        "ALTER TABLE devices ADD COLUMN location TEXT",
+    )),
 )
 
 # Serialises writers on PostgreSQL (several controllers / AWX nodes): pg_advisory_xact_lock key.
@@ -206,6 +212,8 @@ class Device:
     timezone: str
     first_captured_at: Optional[datetime]
     last_captured_at: Optional[datetime]
+    name: Optional[str] = None          # sysName as of the latest capture (schema 2)
+    location: Optional[str] = None      # sysLocation as of the latest capture (schema 2)
 
 
 @dataclass(frozen=True)
@@ -259,6 +267,8 @@ class _DeviceRow:
     region: Optional[str]
     timezone: str
     at: str               # the capture these values came from; the latest one wins
+    name: Optional[str] = None
+    location: Optional[str] = None
 
 
 @dataclass
@@ -327,7 +337,8 @@ def normalise_captures(captures: Iterable[Mapping[str, Any]]) -> _Batch:
                  _optional_text(capture, "region"))
         batch.captures[(serial, at)] = where
         zone = _validated_timezone(_optional_text(capture, "timezone"), serial)
-        device = _DeviceRow(*where, timezone=zone, at=at)
+        device = _DeviceRow(*where, timezone=zone, at=at, name=_optional_text(capture, "name"),
+                            location=_optional_text(capture, "location"))
         known = batch.devices.get(serial)
         if known is None or at >= known.at:
             batch.devices[serial] = device
@@ -567,7 +578,9 @@ class CounterStore:
     """The counter history. Open with a SQLite ``path`` or a PostgreSQL ``dsn``.
 
     ``create=False`` refuses to create a missing store (a report must not invent an empty
-    history); ``migrate=False`` refuses to upgrade an older schema (check mode writes nothing).
+    history); ``migrate=False`` never upgrades an older schema (check mode writes nothing): such a
+    store opens read-only, reads give what its schema holds (e.g. no device name before schema 2) and
+    ``record_captures`` refuses with ``store_error``.
     """
 
     # Seconds a capture waits in all for another writer's lock before it fails (store_error).
@@ -578,6 +591,7 @@ class CounterStore:
         if bool(path) == bool(dsn):
             raise CanonError("invalid_argument", "give the counter store either a path or a dsn")
         self._backend: _Backend = _PostgresBackend(dsn) if dsn else _SqliteBackend(path, create)
+        self._version = latest_schema_version()     # of the open database; lower only when read-only
         try:
             self._prepare_schema(create=create, migrate=migrate)
         except BaseException:
@@ -627,9 +641,8 @@ class CounterStore:
         if current == 0 and not create:
             raise CanonError("store_not_found", "the database holds no counter history (no schema)")
         if not migrate:
-            raise CanonError("store_error", "the counter store has schema version %d and needs an upgrade "
-                             "to %d" % (current, latest),
-                             hint="Run once without check mode (or run canon_counters) to upgrade it.")
+            self._version = current       # read-only: readable as it is, never upgraded here
+            return
         with self._guard("upgrading the schema"), self._backend.write_transaction():
             self._backend.execute("CREATE TABLE IF NOT EXISTS schema_version ("
                                   "version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
@@ -664,6 +677,10 @@ class CounterStore:
         (counters listed without a value).
         """
         batch = normalise_captures(captures)
+        if self._version < latest_schema_version():
+            raise CanonError("store_error", "the counter store has schema version %d and needs an upgrade "
+                             "to %d before it can be written" % (self._version, latest_schema_version()),
+                             hint="Run once without check mode (or run canon_counters) to upgrade it.")
         # Another capture or a report holding the write lock is waited for (each attempt waits
         # busy_timeout, then the whole transaction is tried again) up to LOCK_WAIT seconds in all:
         # a night's readings are never dropped because a concurrent writer was slow.
@@ -690,7 +707,7 @@ class CounterStore:
         catalog: Dict[Pair, Tuple[Any, ...]] = {}
         for chunk in _chunks(serials):
             marks = _marks(len(chunk))
-            for row in db.query("SELECT serial, model, address, region, timezone FROM devices "
+            for row in db.query("SELECT serial, model, address, region, timezone, name, location FROM devices "
                                 "WHERE serial IN (%s)" % marks, chunk):
                 stored_devices[row[0]] = tuple(row[1:])
             for row in db.query("SELECT serial, counter_key, name, category, unit, source_table "
@@ -703,7 +720,7 @@ class CounterStore:
         device_inserts, device_updates = [], []
         for serial in serials:
             row = batch.devices[serial]
-            new = (row.model, row.address, row.region, row.timezone)
+            new = (row.model, row.address, row.region, row.timezone, row.name, row.location)
             old = stored_devices.get(serial)
             if old is None:
                 device_inserts.append((serial,) + new)
@@ -711,9 +728,10 @@ class CounterStore:
                 merged = tuple(n if n is not None else o for n, o in zip(new, old))
                 if merged != old:
                     device_updates.append(merged + (serial,))
-        db.insert("devices", ("serial", "model", "address", "region", "timezone"), device_inserts)
-        db.executemany("UPDATE devices SET model = ?, address = ?, region = ?, timezone = ? WHERE serial = ?",
-                       device_updates)
+        db.insert("devices", ("serial", "model", "address", "region", "timezone", "name", "location"),
+                  device_inserts)
+        db.executemany("UPDATE devices SET model = ?, address = ?, region = ?, timezone = ?, name = ?, "
+                       "location = ? WHERE serial = ?", device_updates)
         counter_inserts, counter_updates = [], []
         for pair, (at, fields) in sorted(batch.counters.items()):
             old = catalog.get(pair)
@@ -984,16 +1002,17 @@ class CounterStore:
     def devices(self, serials: Optional[Sequence[str]] = None) -> List[Device]:
         """Every device (or the given serials) with its first and last capture, ordered by serial."""
         found = []
+        named = "d.name, d.location" if self._version >= 2 else "NULL, NULL"   # schema 1: no name yet
         with self._guard("listing devices"):
             for where, params in self._where(serials, None, "d."):
                 found.extend(self._backend.query(
-                    "SELECT d.serial, d.model, d.address, d.region, d.timezone, "
+                    "SELECT d.serial, d.model, d.address, d.region, d.timezone, " + named + ", "
                     "(SELECT c.captured_at FROM captures c WHERE c.serial = d.serial "
                     "ORDER BY c.captured_at LIMIT 1), "
                     "(SELECT c.captured_at FROM captures c WHERE c.serial = d.serial "
                     "ORDER BY c.captured_at DESC LIMIT 1) FROM devices d WHERE 1 = 1" + where, params))
-        devices = [Device(r[0], r[1], r[2], r[3], r[4], r[5] and parse_time(r[5]), r[6] and parse_time(r[6]))
-                   for r in found]
+        devices = [Device(r[0], r[1], r[2], r[3], r[4], r[7] and parse_time(r[7]), r[8] and parse_time(r[8]),
+                          name=r[5], location=r[6]) for r in found]
         return sorted(devices, key=lambda d: d.serial)
 
     def counters(self, serials: Optional[Sequence[str]] = None,

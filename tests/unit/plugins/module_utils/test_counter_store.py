@@ -326,14 +326,55 @@ def test_migrations_upgrade_an_older_store_in_order(target, monkeypatch):
         Migration(latest_schema_version() + 1, "device notes",
                   ("ALTER TABLE devices ADD COLUMN note TEXT",)),)
     monkeypatch.setattr(counter_store, "MIGRATIONS", newer)
-    with pytest.raises(CanonError) as err:
-        CounterStore(**target, migrate=False)            # check mode: never upgrade
+    with CounterStore(**target, migrate=False) as store:      # check mode: never upgrade; read-only
+        assert store.schema_version() == latest_schema_version() - 1 and len(store.readings()) == 3
+        with pytest.raises(CanonError) as err:
+            store.record_captures([capture()])
     assert err.value.error_code == "store_error" and "upgrade" in err.value.msg
     with CounterStore(**target) as store:
         assert store.schema_version() == latest_schema_version()
         store._backend.execute("UPDATE devices SET note = ?", ("kept",))
         assert store._backend.query("SELECT serial, note FROM devices") == [("2XA01234", "kept")]
         assert len(store.readings()) == 3                 # data survives the upgrade
+
+
+def test_schema_1_store_reads_in_check_mode_and_upgrades_to_device_name_and_location(tmp_path, monkeypatch):
+    """A store written before schema 2 (no device name/location): check mode reads it as it is and writes
+    nothing; a normal run upgrades it, keeps its history, and stores sysName/sysLocation from then on."""
+    path = str(tmp_path / "v1.sqlite")
+    monkeypatch.setattr(counter_store, "MIGRATIONS", counter_store.MIGRATIONS[:1])
+    with CounterStore(path=path) as old:                       # the schema an older collection wrote
+        assert old.schema_version() == 1
+        at = counter_store.format_time(T0)
+        for sql, row in (
+                ("INSERT INTO devices (serial, model, address, region, timezone) VALUES (?, ?, ?, ?, ?)",
+                 ("2XA01234", "iR-ADV C5535", "127.0.1.5", "emea", "Europe/Berlin")),
+                ("INSERT INTO captures (serial, captured_at, model, address, region) VALUES (?, ?, ?, ?, ?)",
+                 ("2XA01234", at, "iR-ADV C5535", "127.0.1.5", "emea")),
+                ("INSERT INTO counters (serial, counter_key, name, category, unit, source_table) "
+                 "VALUES (?, ?, ?, ?, ?, ?)", ("2XA01234", "101", "Total 1", "total", "impressions", "all")),
+                ("INSERT INTO readings (captured_at, serial, counter_key, value, series) VALUES (?, ?, ?, ?, ?)",
+                 (at, "2XA01234", "101", 12345, 0))):
+            old._backend.execute(sql, row)
+    monkeypatch.undo()
+    assert latest_schema_version() >= 2
+    with CounterStore(path=path, create=False, migrate=False) as checked:      # check mode
+        [device] = checked.devices()
+        assert (device.serial, device.model, device.name, device.location) == ("2XA01234", "iR-ADV C5535",
+                                                                              None, None)
+        assert [r.value for r in checked.readings()] == [12345]
+        with pytest.raises(CanonError) as err:
+            checked.record_captures([capture(at=T0 + timedelta(days=1))])
+        assert err.value.error_code == "store_error"
+    with CounterStore(path=path) as store:                     # a normal run upgrades
+        assert store.schema_version() == latest_schema_version()
+        assert store.devices()[0].name is None and [r.value for r in store.readings()] == [12345]
+        store.record_captures([capture(at=T0 + timedelta(days=1), values={101: 12400}, name="hq-c5535",
+                                       location="Floor 3, copy room")])
+        store.record_captures([capture(at=T0 + timedelta(days=2), values={101: 12500})])   # no sysName answer
+        [device] = store.devices()
+        assert (device.name, device.location) == ("hq-c5535", "Floor 3, copy room")        # kept, not erased
+        assert [r.value for r in store.readings()] == [12345, 12400, 12500]
 
 
 def test_report_side_never_creates_a_store(tmp_path):

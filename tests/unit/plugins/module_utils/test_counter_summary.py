@@ -27,10 +27,16 @@ def store(tmp_path):
         yield opened
 
 
+# the devices' own names (sysName) and locations (sysLocation), as canon_counters stores them
+NAMES = {"C1": ("hq-colour-1", "HQ, floor 3, copy room"), "C2": ("hq-mono-2", "HQ, floor 1"),
+         "X9": ("tokyo-sharp", "Tokyo office")}
+
+
 def capture(store, serial, region, at, values, model="iR-ADV C5535", address=None):
+    name, location = NAMES.get(serial, (None, None))      # C3 answers neither
     store.record_captures([{"serial": serial, "timezone": "Europe/Berlin", "region": region,
                             "address": address or "127.0.1.%d" % (len(serial) % 200), "model": model,
-                            "captured_at": at,
+                            "name": name, "location": location, "captured_at": at,
                             "counters": [{"id": cid, "name": str(cid), "category": "total", "value": v}
                                          for cid, v in values.items()]}])
 
@@ -69,6 +75,10 @@ def test_summary_rows_totals_flags_and_costs(store):
     assert (by_serial["X9"]["total"], by_serial["X9"]["black"]) == (400, None)
     assert by_serial["C3"]["total"] is None and by_serial["C3"]["flags"] == "gap"
     assert by_serial["C1"]["flags"] == ""
+    # one row per device with region, model, serial and name/location
+    for serial, row in by_serial.items():
+        assert (row["name"], row["location"]) == NAMES.get(serial, (None, None)), serial
+    assert (c1["region"], c1["model"], c1["address"]) == ("emea", "iR-ADV C5535", "127.0.1.2")
     # the summary agrees with the by-device readings it summarises
     april = {(r["serial"], str(r["counter_id"])): r["usage"] for r in by_device.rows if r["period"] == "2024-04"}
     assert c1["total"] == april[("C1", "101")] and c1["colour"] == april[("C1", "122")] + april[("C1", "123")]
@@ -96,12 +106,15 @@ def test_workbook_opens_on_the_summary_with_the_chart_beside_the_table_and_a_csv
     ws = wb["Summary"]
     header = [c.value for c in ws[1]]
     table_width = header.index(None)
-    assert header[:table_width] == ["Row", "Region", "Serial number", "Model", "Name / address", "Period", "Total",
-                                    "Black", "Colour", "Large", "Scan", "Flags"]
+    assert header[:table_width] == ["Row", "Region", "Serial number", "Model", "Name", "Location", "Address",
+                                    "Period", "Total", "Black", "Colour", "Large", "Scan", "Flags"]
     # the rows in the file are the summary rows
     values = [[c.value for c in row][:table_width] for row in ws.iter_rows(min_row=2, max_row=8)]
-    assert values[3][:3] == ["device", "emea", "C1"] and values[3][6:11] == [300, 200, 100, 30, 50]
-    assert values[6][0] == "fleet total" and values[6][6] == 900
+    assert values[3][:7] == ["device", "emea", "C1", "iR-ADV C5535", "hq-colour-1", "HQ, floor 3, copy room",
+                             "127.0.1.2"]
+    assert values[3][8:13] == [300, 200, 100, 30, 50]
+    assert values[1][4:6] == ["tokyo-sharp", "Tokyo office"] and values[0][4:6] == [None, None]   # X9; C3
+    assert values[6][0] == "fleet total" and values[6][8] == 900
     [chart] = ws._charts
     anchor_col = chart.anchor._from.col
     assert anchor_col > table_width            # beside the table, not after 40 columns of data
@@ -112,6 +125,9 @@ def test_workbook_opens_on_the_summary_with_the_chart_beside_the_table_and_a_csv
     assert [line["row_type"] for line in lines][-1] == "fleet total"
     assert [line["serial"] for line in lines if line["row_type"] == "device"] == ["C3", "X9", "C1", "C2"]
     assert lines[3]["total"] == "300"
+    assert (lines[3]["name"], lines[3]["location"]) == ("hq-colour-1", "HQ, floor 3, copy room")
+    assert [line["location"] for line in lines if line["row_type"] == "device"] == [
+        "", "Tokyo office", "HQ, floor 3, copy room", "HQ, floor 1"]
 
 
 def test_bad_rates_are_refused(store):
