@@ -49,6 +49,16 @@ CAPTURED = {
                                        "mac": "74:BF:C0:DA:4A:3D"}),
     "7.13": ("canon-d1180-mf6680.snmprec", {"vendor": "Canon", "model": "D1180/MF6680", "serial": None,
                                             "firmware": None, "mac": None}),
+    # hrDeviceDescr "Dell S5830dn 7XQ1R92 LW62.DN4.P636": model, service tag (the serial's first part), engine
+    # firmware; sysDescr "Dell S5830dn version NH62.YS.N636 kernel 3.0.0 All-N-1"; ifIndex 1 "lo" has no MAC
+    "7.14": ("dell-s5830dn.snmprec", {"vendor": "Dell", "model": "Dell S5830dn", "serial": "7XQ1R92-132-13",
+                                      "firmware": "NH62.YS.N636", "mac": "00:21:B7:43:F5:81"}),
+    # sysDescr "OKI OkiLAN 9450g Rev.00.69 ... PrintServer: Attached to MC873 Rev.07.87 : ..."
+    "7.15": ("oki-mc873.snmprec", {"vendor": "OKI", "model": "MC873", "serial": None, "firmware": "07.87",
+                                   "mac": "00:25:36:D1:A6:5E"}),
+    "7.16": ("fujifilm-apeos-c7580.snmprec", {"vendor": "Fujifilm", "model": "FUJIFILM Apeos C7580",
+                                              "serial": "TC101642170085", "firmware": None,
+                                              "mac": "1C:7D:22:65:C8:50"}),
 }
 CANON_CAPTURES = ("7.1", "7.2", "7.3", "7.12", "7.13")
 # What each capture publishes as counters: {reading key: (id, value)}; None = no counter at all.
@@ -62,7 +72,7 @@ CAPTURE_COUNTERS = {
     "7.10": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 15232)},
     "7.11": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 22934)},
     "7.12": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 21588)},
-    "7.13": None,
+    "7.13": None, "7.14": None, "7.15": None, "7.16": None,
 }
 
 
@@ -172,6 +182,8 @@ def test_discovery_puts_each_capture_in_the_right_group(sim, net, tmp_path):
     assert members("vendor_brother") == {net + ".7.6"} and members("vendor_epson") == {net + ".7.7"}
     assert members("vendor_ricoh") == {net + ".7.8"} and members("vendor_konica_minolta") == {net + ".7.9"}
     assert members("vendor_hp") == {net + ".7.10"} and members("vendor_samsung") == {net + ".7.11"}
+    assert members("vendor_dell") == {net + ".7.14"} and members("vendor_oki") == {net + ".7.15"}
+    assert members("vendor_fujifilm") == {net + ".7.16"}
 
 
 def test_counter_report_summary_names_each_device_by_sysname_and_location(sim, net, tmp_path):

@@ -161,10 +161,13 @@ ENTERPRISE_VENDORS: Dict[int, str] = {
     40093: "Pantum", 8072: "net-snmp",
 }
 # Makers that sell another maker's engine under their own name with that maker's enterprise number
-# (Konica Minolta's and Kyocera's OEMs): the sysDescr's first word names the vendor.
+# (Konica Minolta's, Kyocera's and Lexmark's OEMs): the sysDescr's first word names the vendor. A public
+# LibreNMS capture (toshiba-tec_estudio305) has "TOSHIBA e-STUDIO305CS ..." under Lexmark's 641.
 OEM_BRANDS: Dict[str, str] = {"develop": "Develop", "olivetti": "Olivetti", "muratec": "Muratec",
                               "triumph-adler": "TA Triumph-Adler", "ta": "TA Triumph-Adler", "utax": "UTAX",
-                              "copystar": "Copystar", "imagistics": "Imagistics"}
+                              "copystar": "Copystar", "imagistics": "Imagistics", "toshiba": "Toshiba",
+                              "dell": "Dell"}
+ENGINE_MAKERS = ("Konica Minolta", "Kyocera", "Lexmark")
 _VENDOR_HINTS = (("canon", "Canon"), ("hewlett", "HP"), ("hp ", "HP"), ("jetdirect", "HP"), ("ricoh", "Ricoh"),
                  ("xerox", "Xerox"), ("kyocera", "Kyocera"), ("brother", "Brother"), ("lexmark", "Lexmark"),
                  ("konica", "Konica Minolta"), ("sharp", "Sharp"), ("epson", "Epson"), ("toshiba", "Toshiba"),
@@ -199,7 +202,7 @@ def vendor_of(sys_descr: str, sys_object_id: Optional[str]) -> Optional[str]:
     """The maker from the sysObjectID enterprise number (one table), then OEM brand, then sysDescr words."""
     vendor = ENTERPRISE_VENDORS.get(enterprise_of(sys_object_id) or -1)
     first = (sys_descr or "").strip().split(" ", 1)[0].casefold()
-    if vendor in ("Konica Minolta", "Kyocera") and first in OEM_BRANDS:
+    if vendor in ENGINE_MAKERS and first in OEM_BRANDS:
         return OEM_BRANDS[first]
     if vendor and vendor not in ("net-snmp", "PWG"):
         return vendor
@@ -212,6 +215,10 @@ def vendor_of(sys_descr: str, sys_object_id: Optional[str]) -> Optional[str]:
 
 _FIRMWARE_TAIL = re.compile(r"\s+(?:v(?:er(?:sion)?)?\.?\s*)?\d+(?:\.\d+)+\S*$", re.IGNORECASE)
 _VERSION = re.compile(r"\d+(?:\.\d+)+")
+# Lexmark-engine sysDescr (Lexmark, Dell, Toshiba OEM): "Dell S5830dn version NH62.YS.N636 kernel 3.0.0 All-N-1"
+_MODEL_VERSION_KERNEL = re.compile(r"^(?P<model>.+?)\s+version\s+(?P<firmware>\S+)\s+kernel\s", re.IGNORECASE)
+# A print server's sysDescr names the printer it serves: "OKI OkiLAN 9450g Rev.00.69 ... Attached to MC873 Rev.07.87"
+_ATTACHED_TO = re.compile(r"\battached to\s+(?P<model>[^\s:;,]+)\s+rev\.?\s*(?P<firmware>\d[\w.]*)", re.IGNORECASE)
 
 
 def trim_model(text: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
@@ -221,6 +228,10 @@ def trim_model(text: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
     if not text:
         return None, None
     text = " ".join(text.split())
+    for pattern in (_ATTACHED_TO, _MODEL_VERSION_KERNEL):
+        found = pattern.search(text)
+        if found:
+            return found.group("model").strip() or None, found.group("firmware")
     head, tail = text, ""
     for sep in (";", " / ", ","):
         if sep in head:
@@ -235,6 +246,19 @@ def trim_model(text: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
         head = head[:match.start()].strip()
     version = _VERSION.search(tail)
     return head or None, (version.group(0) if version else None)
+
+
+def _without_serial(model: Optional[str], serial: Optional[str]) -> Optional[str]:
+    """A model name cut where the device's serial (or its first '-' part, a service tag) begins: a public Dell
+    capture's hrDeviceDescr is "Dell S5830dn 7XQ1R92 LW62.DN4.P636" with serial "7XQ1R92-132-13"."""
+    if not model or not serial:
+        return model
+    marks = {serial.strip().casefold(), serial.strip().split("-")[0].casefold()}
+    words = model.split()
+    for i, word in enumerate(words):
+        if i > 0 and len(word) >= 5 and word.casefold() in marks:
+            return " ".join(words[:i])
+    return model
 
 
 def _present(values: Dict[str, Any], key: str) -> bool:
@@ -292,6 +316,7 @@ def classify(values: Dict[str, Any], interfaces: Optional[Dict[Any, Any]] = None
     extra = VENDOR_IDENTITY_OIDS.get(vendor or "", {})
     serial = (text.get(oids.CANON_SERIAL_DEVICE_NUMBER) or text.get(oids.CANON_SERIAL)
               or text.get(oids.PRT_GENERAL_SERIAL_1) or _maker_text(text, extra.get("serial")))
+    model = _without_serial(model, serial)
     if is_canon:
         firmware = text.get(oids.CANON_PRODUCT_VERSION)
     else:

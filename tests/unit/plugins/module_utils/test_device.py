@@ -90,6 +90,31 @@ def test_canon_sysdescr_listing_an_mf_model_is_a_printer_without_printer_mib():
         (True, "canon_sys_object_id", "D1180/MF6680", "mf")
 
 
+def test_lexmark_engine_oem_print_server_and_service_tag_in_public_captures():
+    """Values from public LibreNMS captures: toshiba-tec_estudio305 (Toshiba under Lexmark's 641),
+    dell-laser_s5830dn (service tag inside hrDeviceDescr; 'version ... kernel' sysDescr), okilan_9450g
+    (print server sysDescr naming the printer it serves)."""
+    toshiba = device.classify({oids.SYS_DESCR: b"TOSHIBA e-STUDIO305CS version NH63.GM.N639 kernel 3.0.0 All-N-1",
+                               oids.SYS_OBJECT_ID: "1.3.6.1.4.1.641.2.71107164"})
+    assert (toshiba["vendor"], toshiba["model"], toshiba["firmware"]) == ("Toshiba", "TOSHIBA e-STUDIO305CS",
+                                                                          "NH63.GM.N639")
+    lexmark = device.classify({oids.SYS_DESCR: b"Lexmark T640 version NS.NP.N219 kernel 2.6.6 All-N-1",
+                               oids.SYS_OBJECT_ID: "1.3.6.1.4.1.641.1.71106749"})
+    assert (lexmark["vendor"], lexmark["model"], lexmark["firmware"]) == ("Lexmark", "Lexmark T640", "NS.NP.N219")
+    dell = device.classify({oids.SYS_DESCR: b"Dell S5830dn version NH62.YS.N636 kernel 3.0.0 All-N-1",
+                            oids.SYS_OBJECT_ID: "1.3.6.1.4.1.674.10898.2.100.100.51.1094474004",
+                            oids.HR_DEVICE_DESCR_1: b"Dell S5830dn 7XQ1R92 LW62.DN4.P636",
+                            oids.PRT_GENERAL_SERIAL_1: b"7XQ1R92-132-13"})
+    assert (dell["vendor"], dell["model"], dell["serial"], dell["firmware"]) == (
+        "Dell", "Dell S5830dn", "7XQ1R92-132-13", "NH62.YS.N636")
+    oki = device.classify({oids.SYS_DESCR: b"OKI OkiLAN 9450g Rev.00.69 10/100/1000BASE Ethernet PrintServer: "
+                                           b"Attached to MC873 Rev.07.87 : Copyright (c) 2015 Oki Data Corporation.",
+                           oids.SYS_OBJECT_ID: "1.3.6.1.4.1.2001.1.1.1.1", oids.PRT_INPUT_NAME_1_1: b"TRAY1"})
+    assert (oki["vendor"], oki["model"], oki["firmware"], oki["is_printer"]) == ("OKI", "MC873", "07.87", True)
+    assert device.trim_model("Brother NC-8300h, Firmware Ver.1.14  (14.11.06),MID 8C5-F01") == (
+        "Brother NC-8300h", "1.14")                      # no 'kernel': the general rule, as before
+
+
 def test_maker_firmware_objects_hp_datecode_prefix_and_konica():
     """HP's datecode object carries two bytes 01 15 before the text; Konica Minolta's firmware is only in its
     own object (values from the public LibreNMS captures jetdirect_m130nw and konica_c250i)."""
