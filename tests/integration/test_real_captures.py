@@ -59,6 +59,10 @@ CAPTURED = {
     "7.16": ("fujifilm-apeos-c7580.snmprec", {"vendor": "Fujifilm", "model": "FUJIFILM Apeos C7580",
                                               "serial": "TC101642170085", "firmware": None,
                                               "mac": "1C:7D:22:65:C8:50"}),
+    # Kyocera enterprise 1347 and sysDescr "TA_UTAX Printing System" (a Kyocera engine sold as UTAX/TA; public
+    # inventory tools report such devices as Kyocera); serial/firmware only in Kyocera's 1347.43.5 objects
+    "7.17": ("utax-p-4532dn.snmprec", {"vendor": "Kyocera", "model": "P-4532DN", "serial": "R9L0309954",
+                                       "firmware": "2TP_S000.003.402", "mac": "00:17:C8:94:5F:14"}),
 }
 CANON_CAPTURES = ("7.1", "7.2", "7.3", "7.12", "7.13")
 # What each capture publishes as counters: {reading key: (id, value)}; None = no counter at all.
@@ -73,6 +77,7 @@ CAPTURE_COUNTERS = {
     "7.11": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 22934)},
     "7.12": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 21588)},
     "7.13": None, "7.14": None, "7.15": None, "7.16": None,
+    "7.17": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 427)},
 }
 
 
@@ -183,7 +188,7 @@ def test_discovery_puts_each_capture_in_the_right_group(sim, net, tmp_path):
     assert members("vendor_ricoh") == {net + ".7.8"} and members("vendor_konica_minolta") == {net + ".7.9"}
     assert members("vendor_hp") == {net + ".7.10"} and members("vendor_samsung") == {net + ".7.11"}
     assert members("vendor_dell") == {net + ".7.14"} and members("vendor_oki") == {net + ".7.15"}
-    assert members("vendor_fujifilm") == {net + ".7.16"}
+    assert members("vendor_fujifilm") == {net + ".7.16"} and members("vendor_kyocera") == {net + ".7.17"}
 
 
 def test_counter_report_summary_names_each_device_by_sysname_and_location(sim, net, tmp_path):
