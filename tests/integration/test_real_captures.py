@@ -112,6 +112,12 @@ def test_canon_counters_one_reading_per_counter_equal_to_the_capture(sim, net):
         assert got["failed"] is False, got
         assert {c["key"]: (c["id"], c["value"]) for c in got["counters"]} == expected, suffix
         assert got["warnings"] == []
+    # prtMarkerCounterUnit as each capture publishes it (RFC 3805: 7 impressions, 8 sheets)
+    published_units = {"7.4": "impressions", "7.8": "sheets", "7.10": "impressions", "7.11": "impressions",
+                       "7.12": "sheets", "7.17": "impressions"}
+    for suffix, unit in published_units.items():
+        [life] = [c for c in by_name[suffix]["counters"] if c["key"] == "prtMarkerLifeCount"]
+        assert life["unit"] == unit, suffix
     mf = {c["key"]: c for c in by_name["7.3"]["counters"]}
     assert mf["101"]["id_source"] == "catalog" and mf["prtMarkerLifeCount"]["id_source"] == "standard"
     # iR-ADV profiles: three tables, one reading per counter, every ID the device's, every value the device's
