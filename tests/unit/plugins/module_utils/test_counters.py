@@ -426,3 +426,12 @@ def test_store_captures_skips_failures_devices_without_serial_and_duplicates():
     assert captures[0]["counters"] == [{"id": 101, "name": "Total 1", "category": "total", "value": 5,
                                         "unit": "impressions", "table": "all"}]
     assert "stored once" in notes["alias"][0] and "no serial" in notes["noserial"][0]
+
+
+def test_capture_reads_sysname_and_location_and_stores_them_as_the_devices_name_and_location():
+    assert oids.SYS_NAME in counters.CAPTURE_GET_OIDS and oids.SYS_LOCATION in counters.CAPTURE_GET_OIDS
+    result = {"failed": False, "serial": "S1", "model": "M", "address": "a", "region": "hq", "timezone": None,
+              "sys_name": "hq-c5535", "location": "HQ, floor 3", "captured_at": "2024-03-31T22:00:00Z",
+              "counters": []}
+    captures, _notes = counters.store_captures([result, dict(result, serial="S2", sys_name=None, location=None)])
+    assert [(c["name"], c["location"]) for c in captures] == [("hq-c5535", "HQ, floor 3"), (None, None)]
