@@ -30,9 +30,12 @@ attributes:
 options:
   results:
     description:
-      - Per host - C(outcome) (changed, unchanged, failed, not run), C(error_code) and C(msg) on failure, and the
-        C(applications) and C(system) of a M(printfleet.canon.canon_meap_app) or M(printfleet.canon.canon_meap_app_info)
-        result.
+      - Per host - the result a M(printfleet.canon.canon_meap_app) or M(printfleet.canon.canon_meap_app_info) task
+        registered, as it is (with C(failed_when) set to C(false), so failed devices keep theirs). The outcome is
+        derived from it - C(failed) when it carries an C(error_code), else C(changed) or C(unchanged); an empty or
+        skipped result is C(not run).
+      - Or, per host, an explicit C(outcome) (changed, unchanged, failed, not run) with C(error_code) and C(msg) on
+        failure and the C(applications) and C(system) of such a result.
     type: dict
     required: true
   addresses:
@@ -78,7 +81,8 @@ author:
 EXAMPLES = r"""
 - name: Write the application report of the play's hosts
   printfleet.canon.canon_meap_report:
-    results: "{{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars, 'meap_deployment_outcome'))) }}"
+    results: "{{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars)
+      | map(attribute='meap_app', default={}))) }}"
     dest_dir: /srv/reports
     expiring_within_days: 60
   run_once: true

@@ -5,9 +5,10 @@
 application list export, plus each device's outcome of a rollout. XLSX (Summary, Applications, About) and
 CSV twins, written with the collection's one report writer (core/report_book.py).
 
-Input per host (the ``meap_deployment`` role builds it): ``outcome`` (changed | unchanged | failed |
-not run), ``error_code``/``msg`` on failure, and the ``applications``/``system`` a canon_meap_app or
-canon_meap_app_info run returned. Licenses that end within ``expiring_within_days`` are flagged.
+Input per host: the result a canon_meap_app or canon_meap_app_info task registered (the ``meap_deployment``
+role passes them as they are), or an explicit ``outcome`` (changed | unchanged | failed | not run) with
+``error_code``/``msg`` on failure and the ``applications``/``system``. Licenses that end within
+``expiring_within_days`` are flagged.
 """
 
 from __future__ import annotations
@@ -47,6 +48,18 @@ def _days_left(expires: Optional[str], today: datetime.date) -> Optional[int]:
         return None
 
 
+def outcome_of(result: Mapping[str, Any]) -> str:
+    """The outcome of one device: given, or derived from its registered module result (an empty or
+    skipped result is a device the rollout never reached)."""
+    if result.get("outcome"):
+        return str(result["outcome"])
+    if not result or result.get("skipped"):
+        return "not run"
+    if result.get("error_code") or result.get("failed") or result.get("unreachable"):
+        return "failed"
+    return "changed" if result.get("changed") else "unchanged"
+
+
 def build(results: Mapping[str, Mapping[str, Any]], addresses: Optional[Mapping[str, str]] = None,
           application_id: Optional[str] = None, expiring_within_days: int = 30,
           today: Optional[datetime.date] = None) -> Dict[str, Any]:
@@ -58,7 +71,7 @@ def build(results: Mapping[str, Mapping[str, Any]], addresses: Optional[Mapping[
     expiring: List[Dict[str, Any]] = []
     for host in sorted(results):
         result = results[host] or {}
-        outcome = result.get("outcome") or "not run"
+        outcome = outcome_of(result)
         system = result.get("system") or {}
         row: Dict[str, Any] = {"host": host, "address": addresses.get(host, ""), "serial": system.get("serial", ""),
                                "outcome": outcome, "apps": None, "flag": "", "error": ""}
