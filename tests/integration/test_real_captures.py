@@ -63,8 +63,30 @@ CAPTURED = {
     # inventory tools report such devices as Kyocera); serial/firmware only in Kyocera's 1347.43.5 objects
     "7.17": ("utax-p-4532dn.snmprec", {"vendor": "Kyocera", "model": "P-4532DN", "serial": "R9L0309954",
                                        "firmware": "2TP_S000.003.402", "mac": "00:17:C8:94:5F:14"}),
+    # real iR-ADV walks with all three counter tables (pseudonymised by their publisher; no ifTable, so no MAC)
+    "7.18": ("canon-ir-adv-c5535-iii.snmprec", {"vendor": "Canon", "model": "iR-ADV C5535 III", "serial": "SN-SINT-1",
+                                                "firmware": "16.12", "mac": None}),
+    "7.19": ("canon-ir-adv-c5840.snmprec", {"vendor": "Canon", "model": "iR-ADV C5840", "serial": "SN-SINT-1",
+                                            "firmware": "19.43", "mac": None}),
+    "7.20": ("canon-ir-adv-c3822.snmprec", {"vendor": "Canon", "model": "iR-ADV C3822", "serial": "SN-SINT-1",
+                                            "firmware": "19.43", "mac": None}),
 }
-CANON_CAPTURES = ("7.1", "7.2", "7.3", "7.12", "7.13")
+CANON_CAPTURES = ("7.1", "7.2", "7.3", "7.12", "7.13", "7.18", "7.19", "7.20")
+# The 39 counters of the iR-ADV walks' all table (1602.1.11.1.4.1.{2,3,4}.<id>), value by ID, read off each file;
+# the walks publish the same counters again by position in the name/value table, and 112/113/122/123/301/501 in
+# the display table.
+IRADV_IDS = (101, 102, 103, 104, 108, 110, 111, 112, 113, 114, 118, 122, 123, 127, 133, 148, 201, 202, 203, 222, 229,
+             230, 231, 232, 301, 321, 322, 324, 401, 402, 501, 701, 702, 711, 712, 715, 716, 725, 726)
+IRADV_VALUES = {
+    "7.18": (267625, 274445, 6820, 260805, 159890, 0, 1, 3380, 156510, 25222, 1, 3440, 104295, 202906, 112535, 90371,
+             71213, 71539, 326, 50735, 112, 20580, 20804, 20692, 196412, 3328, 83715, 87043, 3440, 104294, 169075,
+             0, 0, 0, 0, 0, 0, 0, 0),
+    "7.19": (213402, 214389, 987, 212415, 203021, 0, 5, 605, 202416, 3364, 5, 382, 9999, 199652, 189163, 10489, 14671,
+             14737, 66, 14463, 8, 258, 274, 266, 198731, 374, 9741, 10115, 382, 9994, 91977, 0, 0, 0, 0, 0, 0, 0, 0),
+    "7.20": (47409, 56852, 9443, 37966, 23618, 0, 0, 999, 22619, 11443, 0, 8444, 15347, 48516, 16664, 31852, 7725, 8336,
+             611, 7953, 26, 331, 383, 357, 39684, 8418, 15016, 23434, 8444, 15347, 5814, 0, 0, 0, 0, 0, 0, 0, 0),
+}
+IRADV_LIFE = {"7.18": 267625, "7.19": 213402, "7.20": 47409}     # prtMarkerLifeCount of each walk
 # What each capture publishes as counters: {reading key: (id, value)}; None = no counter at all.
 CAPTURE_COUNTERS = {
     "7.1": None, "7.2": None, "7.5": None, "7.6": None, "7.7": None,
@@ -79,6 +101,9 @@ CAPTURE_COUNTERS = {
     "7.13": None, "7.14": None, "7.15": None, "7.16": None,
     "7.17": {"prtMarkerLifeCount": ("prtMarkerLifeCount", 427)},
 }
+for _suffix, _values in IRADV_VALUES.items():
+    CAPTURE_COUNTERS[_suffix] = dict({str(i): (i, v) for i, v in zip(IRADV_IDS, _values)},
+                                     prtMarkerLifeCount=("prtMarkerLifeCount", IRADV_LIFE[_suffix]))
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +143,16 @@ def test_canon_counters_one_reading_per_counter_equal_to_the_capture(sim, net):
     for suffix, unit in published_units.items():
         [life] = [c for c in by_name[suffix]["counters"] if c["key"] == "prtMarkerLifeCount"]
         assert life["unit"] == unit, suffix
+    # the real iR-ADV walks: one reading per counter across the three tables, the device's IDs and names
+    for suffix in IRADV_VALUES:
+        by_id = {c["id"]: c for c in by_name[suffix]["counters"]}
+        assert len(by_name[suffix]["counters"]) == 40, suffix                  # 39 Canon counters + life count
+        assert all(by_id[i]["id_source"] == "device" for i in IRADV_IDS)
+        assert all(set(by_id[i]["tables"]) == ({"all", "named", "display"} if i in (112, 113, 122, 123, 301, 501)
+                                               else {"all", "named"}) for i in IRADV_IDS), suffix
+        assert (by_id[127]["name"], by_id[231]["name"]) == ("Total A2", "Copy (Full Color + Single Color/2)")
+        assert [by_id[i]["category"] for i in (321, 322, 229, 230)] == ["print", "print", "copy", "copy"]
+        assert 403 not in by_id and 407 not in by_id
     mf = {c["key"]: c for c in by_name["7.3"]["counters"]}
     assert mf["101"]["id_source"] == "catalog" and mf["prtMarkerLifeCount"]["id_source"] == "standard"
     # iR-ADV profiles: three tables, one reading per counter, every ID the device's, every value the device's
@@ -139,6 +174,12 @@ def test_canon_counters_one_reading_per_counter_equal_to_the_capture(sim, net):
     [device] = one["results"]
     assert [c["id"] for c in device["counters"]] == [321]
     assert any("403" in w for w in device["warnings"])
+    # ... and on a real iR-ADV walk, which numbers that counter 321 (value 3328 in the C5535 III's all table)
+    one = ansible_module("printfleet.canon.canon_counters",
+                         {"host": net + ".7.18", "snmp_port": sim.port, "counters": ["403", "321"]})
+    [device] = one["results"]
+    assert [(c["id"], c["value"]) for c in device["counters"]] == [(321, 3328)]
+    assert any("403" in w for w in device["warnings"])
 
 
 IRADV_ALL = {101, 102, 103, 104, 105, 106, 108, 109, 112, 113, 114, 122, 123, 124, 125, 201, 202, 203, 204, 221, 222,
@@ -155,6 +196,8 @@ def test_canon_device_info_identity_of_each_capture(sim, net, suffix):
     expected = CAPTURED[suffix][1]
     assert {k: ident[k] for k in expected} == expected
     assert ident["is_printer"] is True
+    if suffix in IRADV_VALUES:
+        assert (ident["family"], ident["printer_evidence"]) == ("ir-adv", "printer_mib")
     if suffix in ("7.2", "7.13"):   # Canon sysObjectID + printer sysDescr, no Printer-MIB: says what it could not read
         assert ident["printer_evidence"] == "canon_sys_object_id"
         assert ident["unread"] and "Printer-MIB" in ident["unread"][0]     # also given as a warning
