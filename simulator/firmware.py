@@ -41,6 +41,7 @@ import zipfile
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 
+from . import faults
 from .httpserver import Request, Response
 from .mib import OCTET_STRING, Value
 from .remote_ui import pages
@@ -169,6 +170,11 @@ class FirmwareState:
             context.check_hostname = False          # the simulated device trusts the collection's own cert
             context.verify_mode = ssl.CERT_NONE
             with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT, context=context) as response:
+                if faults.power_loss(self.device.address, "transfer"):    # power lost mid-download
+                    got = len(response.read(4096))
+                    self.note("download_interrupted", url=url, bytes=got)
+                    self._power_loss()
+                    return
                 data = response.read()
             self.counters["downloads"] += 1
             self.note("download", url=url, bytes=len(data))
@@ -206,11 +212,8 @@ class FirmwareState:
             self.jobs_queued = 0
         self.update["state"] = "installing"
         time.sleep(self.install_seconds)
-        if inject == "power_loss":
-            self.device.set_power(False)
-            time.sleep(self.device.restart_seconds)
-            self.device.set_power(True)
-            self._fail("power_loss")
+        if inject == "power_loss" or faults.power_loss(self.device.address, "apply"):
+            self._power_loss()
             return
         self.version = str(manifest["version"])
         self.components = dict(self.components, controller=self.version)
@@ -221,6 +224,13 @@ class FirmwareState:
         self.update = {"state": "done", "error": None, "target": self.version}
         self.note("installed", version=self.version)
         self.device.restart()
+
+    def _power_loss(self) -> None:
+        """The device drops off and comes back on its old firmware; the Updater reports the failure."""
+        self.device.set_power(False)
+        time.sleep(self.device.restart_seconds)
+        self.device.set_power(True)
+        self._fail("power_loss")
 
     # ------------------------------------------------------------------ power ---------------
     def power(self, action: str) -> None:

@@ -17,6 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 from . import faults
 
 MAX_BODY = 64 * 1024 * 1024
+HANDSHAKE_TIMEOUT = 30.0
+# TLS record: alert (21), TLS 1.2, length 2, fatal (2), handshake_failure (40)
+TLS_ALERT_HANDSHAKE_FAILURE = bytes([21, 3, 3, 0, 2, 2, 40])
 
 
 @dataclass
@@ -67,6 +70,40 @@ class Response:
 Handler = Callable[[Request], Union[Response, Awaitable[Response]]]
 
 
+async def tls_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, context: ssl.SSLContext,
+                        address: str, timeout: float = HANDSHAKE_TIMEOUT) -> bool:
+    """The server side of the TLS handshake: True, the connection now speaks TLS; False, it failed
+    (the connection is closed). Every TLS listener of the simulator (Remote UI with SMS, HttpServer)
+    accepts plain TCP and calls this, so a fault acts before the handshake, per device address.
+
+    With a TLS fault (simulator/faults.py ``tls_fail``) the handshake fails for real: after the
+    ClientHello the server sends a fatal handshake_failure alert (``alert``), hangs up (``close``),
+    answers plain text instead of a ServerHello (``garbage``) or presents a certificate no CA
+    signed (``untrusted``)."""
+    mode = faults.tls_fault(address)
+    if mode == "untrusted":
+        context = faults.untrusted_context()
+    elif mode is not None:
+        try:
+            head = await asyncio.wait_for(reader.readexactly(5), timeout)   # record header
+            await asyncio.wait_for(reader.readexactly(int.from_bytes(head[3:5], "big")), timeout)
+            if mode == "alert":
+                writer.write(TLS_ALERT_HANDSHAKE_FAILURE)
+            elif mode == "garbage":
+                writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            await writer.drain()
+        except (ConnectionError, OSError, asyncio.IncompleteReadError, asyncio.TimeoutError):
+            pass
+        writer.close()
+        return False
+    try:
+        await writer.start_tls(context, ssl_handshake_timeout=timeout)
+    except (ConnectionError, OSError, ssl.SSLError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+        writer.transport.abort()
+        return False
+    return True
+
+
 class HttpServer:
     """One listener per (address, port, tls) with a request handler."""
 
@@ -76,8 +113,10 @@ class HttpServer:
         self._servers: List[asyncio.AbstractServer] = []
 
     async def listen(self, address: str, port: int, ssl_context: Optional[ssl.SSLContext] = None) -> int:
-        server = await asyncio.start_server(lambda r, w: self._serve(r, w, ssl_context is not None),
-                                            address, port, ssl=ssl_context, reuse_address=True,
+        """Listen; a TLS listener accepts TCP and upgrades each connection itself (``_handshake``), so a
+        fault can make the handshake of one device's connections fail for real."""
+        server = await asyncio.start_server(lambda r, w: self._accept(r, w, ssl_context),
+                                            address, port, reuse_address=True,
                                             backlog=512)
         self._servers.append(server)
         return server.sockets[0].getsockname()[1]
@@ -92,12 +131,18 @@ class HttpServer:
                 pass
         self._servers = []
 
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                      context: Optional[ssl.SSLContext]) -> None:
+        if context is not None:
+            local = writer.get_extra_info("sockname") or ("", 0)
+            if not await tls_handshake(reader, writer, context, local[0]):
+                return
+        await self._serve(reader, writer, context is not None)
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, tls: bool) -> None:
+        """The HTTP/1.1 loop of one connection (TLS, if any, already set up by ``tls_handshake``)."""
         peer = writer.get_extra_info("peername") or ("", 0)
         local = writer.get_extra_info("sockname") or ("", 0)
-        if not faults.http_connection(local[0], tls):      # fault injection (simulator/faults.py)
-            writer.transport.abort()
-            return
         try:
             while True:
                 try:

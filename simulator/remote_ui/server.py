@@ -11,13 +11,12 @@ connection at once (before any TLS handshake), and the TLS version a device spea
 from __future__ import annotations
 
 import asyncio
-import ssl
 from typing import Dict, List, Optional
 
 from ..control import ControlApi
 from ..device import SimDevice
 from ..fleet import FleetError
-from ..httpserver import HttpServer, Request, Response
+from ..httpserver import HttpServer, Request, Response, tls_handshake
 from ..snmp.agent import raise_nofile_limit
 from . import pages
 from .. import settings as settings_pages
@@ -85,13 +84,9 @@ class DeviceUi:
         if not self.state.reachable():
             writer.transport.abort()
             return
-        if tls:
-            try:
-                await writer.start_tls(self.tls.context(self.state.tls_mode),
-                                       ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
-            except (ssl.SSLError, OSError, asyncio.TimeoutError, ConnectionError):
-                writer.transport.abort()
-                return
+        if tls and not await tls_handshake(reader, writer, self.tls.context(self.state.tls_mode),
+                                           self.device.address, HANDSHAKE_TIMEOUT):   # faults act here
+            return
         connection = _Connection(lambda request: self._request(request, writer), server_header=SERVER_HEADER)
         await connection.run(reader, writer, tls)
 

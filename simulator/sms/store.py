@@ -26,6 +26,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from .. import faults
 from ..device import SimDevice
 from ..remote_ui.table import protocol
 from .archive import PackageError, license_expiry, parse_license, read_jar, render_license, split_list
@@ -184,6 +185,8 @@ class SmsStore:
         return [a for a in self.apps.values() if a.kind != "Login Application"]
 
     def storage_free_kb(self) -> int:
+        if faults.meap_disk_full(self.device.address):     # the storage is full (fault injection)
+            return 0
         return self.storage_kb - sum(a.usage("MaximumFilespaceUsage") for a in self.apps.values())
 
     def describe(self) -> Dict[str, Any]:
@@ -352,9 +355,13 @@ class SmsStore:
                 raise SmsRefusal("stop_first")
         elif not login and len(self.counted_apps()) >= self.app_limit:
             raise SmsRefusal("app_limit")
-        need = int(manifest.get("MaximumFilespaceUsage", "0") or 0)
-        have = self.storage_free_kb() + (current.usage("MaximumFilespaceUsage") if current else 0)
+        # the jar itself is stored too, whatever the manifest declares (a full device refuses any install)
+        need = max(int(manifest.get("MaximumFilespaceUsage", "0") or 0), -(-len(jar) // 1024))
+        full = faults.meap_disk_full(self.device.address)
+        have = self.storage_free_kb() + (current.usage("MaximumFilespaceUsage") if current and not full else 0)
         if need > have:
+            if full:
+                faults.fired(self.device.address, "meap_disk_full")
             raise SmsRefusal("disk_full")
         fields = self.check_license(lic, app_id) if lic else None
         return {"op": "update" if current else "install", "manifest": manifest, "agreement": agreement,

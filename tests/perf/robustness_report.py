@@ -59,6 +59,31 @@ def report(entries: List[Dict[str, Any]]) -> None:
             print("%-40s %-24s %-12d %s" % (e["case"], e["outcome"], e["half_written"], e["fired"]))
         print("device states left half-written: %d of %d cases" % (sum(e["half_written"] for e in faults),
                                                                     len(faults)))
+        modules: Dict[str, Dict[str, int]] = {}
+        for e in faults:
+            row = modules.setdefault(e.get("module") or e["case"].split("-", 1)[0],
+                                     {"cases": 0, "ok": 0, "coded": 0, "half": 0, "reruns": 0, "rerun_ok": 0})
+            row["cases"] += 1
+            row["ok" if e["outcome"] == "ok" else "coded"] += 1
+            row["half"] += e["half_written"]
+            if e.get("rerun") is not None:
+                row["reruns"] += 1
+                row["rerun_ok"] += e["rerun"] == "ok"
+        print("\n%-24s %6s %6s %16s %13s %16s" % ("module", "cases", "ok", "failed with code", "half-written",
+                                                  "re-runs complete"))
+        for name, row in modules.items():
+            print("%-24s %6d %6d %16d %13d %16s" % (name, row["cases"], row["ok"], row["coded"], row["half"],
+                                                     "%d of %d" % (row["rerun_ok"], row["reruns"])
+                                                     if row["reruns"] else "-"))
+        print("%-24s %6d %6d %16d %13d" % ("total", len(faults), sum(r["ok"] for r in modules.values()),
+                                          sum(r["coded"] for r in modules.values()),
+                                          sum(r["half"] for r in modules.values())))
+    tls = [e for e in entries if e.get("suite") == "tls"]
+    if tls:
+        print("\nTLS handshake failure (real: the handshake itself fails)")
+        for e in tls:
+            print("%-10s %-10s %-18s reason %-14s login posts %d  handshakes tried %d" % (
+                e["client"], e["mode"], e["code"], e["reason"], e["login_posts"], e["handshakes"]))
     safety = [e for e in entries if e.get("suite") == "data_safety"]
     if safety:
         print("\nData safety (counter store)")

@@ -37,10 +37,18 @@ DEVICE_ERRORS = {
 }
 
 
+# what to do next, where the error code's own hint is too general for the device's reason
+DEVICE_HINTS = {
+    "power_loss": "The device came back on its previous firmware (the update did not take). Check its power supply "
+                  "(no switch-off during updates; a UPS), then run the task again: the update starts over.",
+}
+
+
 def device_error(error: str) -> CanonError:
     code = DEVICE_ERRORS.get(error, "firmware_update_failed")
     said = pt.FIRMWARE_TEXTS.get(error, error)
-    return CanonError(code, "The device refused or failed the update: %s" % said, device_error=error)
+    return CanonError(code, "The device refused or failed the update: %s" % said, DEVICE_HINTS.get(error),
+                      device_error=error)
 
 
 class FirmwareResource(ResourceModule):

@@ -104,6 +104,44 @@ class MeapAppResource(ResourceModule):
                     warnings=warnings)
 
     def apply(self, conn: MeapConnection, plan: Plan) -> None:
+        stopped: List[str] = []          # applications this run stopped (for an update or an uninstall)
+        try:
+            self._apply(conn, plan, stopped)
+        except CanonError as exc:
+            self._start_again(conn, stopped, exc)
+            raise
+
+    def _start_again(self, conn: MeapConnection, stopped: List[str], exc: CanonError) -> None:
+        """A write after our stop failed (disk full, refusal ...): start what we stopped again, so the
+        device keeps the applications as they were instead of one left stopped. Best effort: when the
+        device is gone the error says what is left."""
+        if not stopped:
+            return
+        for app_id in stopped:
+            try:
+                self._start_one(conn, app_id)
+            except CanonError as again:
+                exc.details.setdefault("left_stopped", []).append(app_id)
+                exc.details["start_again_error"] = again.error_code
+            else:
+                exc.details.setdefault("started_again", []).append(app_id)
+        if exc.details.get("started_again"):
+            self.warn("the run failed after stopping %s; started again as before" % ", ".join(
+                exc.details["started_again"]))
+
+    def _start_one(self, conn: MeapConnection, app_id: str) -> None:
+        """Start one application; when SMS is gone (the device restarted mid-write) wait for it first."""
+        if conn.session is not None:
+            try:
+                conn.session.start(app_id)
+                return
+            except CanonError as exc:
+                if exc.error_code != "sms_unreachable":
+                    raise
+        conn.after_restart(float(self.params["restart_timeout"]))
+        conn.session.start(app_id)
+
+    def _apply(self, conn: MeapConnection, plan: Plan, stopped: List[str]) -> None:
         p = self.params
         jar_file = formats.jar_bytes(p["src"]) if p.get("src") else None
         by_id = {lic["file_id"]: lic for lic in self.request.licenses}
@@ -115,6 +153,8 @@ class MeapAppResource(ResourceModule):
             lic_file = (lic["name"], lic["data"]) if lic else None
             if kind == "stop":
                 session.stop(app_id)
+                if action.get("reason") in ("update", "uninstall"):
+                    stopped.append(app_id)
             elif kind in ("install", "update"):
                 session.install(jar_file, lic_file)
             elif kind == "license_install":
@@ -125,8 +165,12 @@ class MeapAppResource(ResourceModule):
                     self.returned_licenses.append(self.save_license(app_id, data))
             elif kind == "uninstall":
                 session.uninstall(app_id)
+                if app_id in stopped:
+                    stopped.remove(app_id)
             elif kind == "start":
                 session.start(app_id)
+                if app_id in stopped:
+                    stopped.remove(app_id)
                 if action.get("restart"):
                     conn.after_restart(float(p["restart_timeout"]))
                     self.result["restarted"] = True

@@ -627,6 +627,8 @@ class RemoteUiSession(WebSession):
         tried: List[str] = []
         mismatched: List[str] = []
         reasons: List[str] = []
+        tls_failure: Optional[CanonError] = None     # something listens there: its TLS handshake failed or it
+        # cut the request (the first such error says more than "did not answer")
         for port, group_flavour in self._candidate_ports():
             self._port = port
             try:
@@ -635,6 +637,8 @@ class RemoteUiSession(WebSession):
                 self._port = None
                 if exc.error_code != "rui_unreachable" or self.options.port is not None:
                     raise
+                if exc.details.get("reason") in ("tls_handshake", "reset") and tls_failure is None:
+                    tls_failure = exc
                 reasons.append(str(exc.details.get("reason")))
                 tried.append(str(port))
                 continue
@@ -658,6 +662,8 @@ class RemoteUiSession(WebSession):
         if mismatched:
             raise self._error("rui_port_mismatch", "No %s Remote UI on %s; found: %s."
                               % (wanted, self.options.host, ", ".join(mismatched)), tried=tried)
+        if tls_failure is not None:       # say what failed where, not "did not answer"
+            raise tls_failure
         if reasons and all(reason == "refused" for reason in reasons):
             # the host is up (it refuses), but no Remote UI listens where Canon devices have one
             raise self._error("rui_port_mismatch", "No Remote UI answered on %s (%s ports tried: %s)."
@@ -668,7 +674,7 @@ class RemoteUiSession(WebSession):
     def _probe_top(self) -> Page:
         """GET / without judging the status (any HTTP answer tells the port is open); markers still count."""
         page = self._exchange("top", "GET", pt.CLASSIC_ENDPOINTS["top"].path, check=False)
-        if find_marker(page):
+        if find_marker(page) or page.status == 503:    # 503: the port is right, the device busy (device_busy)
             self._check(page)
         return page
 

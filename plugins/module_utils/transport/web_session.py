@@ -152,6 +152,50 @@ def legacy_tls_version(host: str, port: int, timeout: float) -> Optional[str]:
         return None
 
 
+def handshake_fails(host: str, port: int, allow_legacy_tls: bool, timeout: float) -> bool:
+    """Whether a fresh TLS handshake with the server fails (not: the server is gone).
+
+    Called after an HTTPS connection was reset, to tell a handshake failure (some TLS stacks hang up
+    on a ClientHello they dislike) from a reset in the middle of a request (a restart, a crash): only
+    the handshake is tried, nothing is sent, the certificate is not judged here.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        if allow_legacy_tls:
+            try:
+                context.minimum_version = ssl.TLSVersion.TLSv1
+                context.set_ciphers(LEGACY_CIPHERS)
+            except (ValueError, ssl.SSLError):
+                pass
+        else:
+            context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        raw = socket.create_connection((host, port), timeout=min(timeout, 10.0))
+    except OSError:
+        return False                 # refused or unreachable now: the device went away, not its TLS
+    try:
+        raw.settimeout(0.2)          # a server that hangs up before any ClientHello is going down, not judging TLS
+        try:
+            if raw.recv(1, socket.MSG_PEEK) == b"":
+                return False
+        except socket.timeout:
+            pass
+        except ConnectionError:
+            return False
+        raw.settimeout(min(timeout, 10.0))
+        with context.wrap_socket(raw, server_hostname=host):
+            return False
+    except (ssl.SSLError, ConnectionError):
+        return True
+    except OSError:
+        return False
+    finally:
+        raw.close()
+
+
 def url_host(host: str) -> str:
     """The host as it goes into a URL (IPv6 literals in brackets)."""
     try:
@@ -342,8 +386,13 @@ class WebSession:
                 raise self.tls_error(exc, port) from None
             refused = any(isinstance(item, ConnectionRefusedError) for item in chain)
             reset = any(isinstance(item, (ConnectionResetError, ConnectionAbortedError)) for item in chain)
-            if url.startswith("https:") and reset:
+            if url.startswith("https:") and reset and handshake_fails(self.options.host, port,
+                                                                      self.options.allow_legacy_tls, timeout):
                 raise self.tls_error(exc, port) from None   # some TLS 1.0 stacks just hang up
+            if reset:       # the handshake works: the device cut this request (restart, crash, reset)
+                raise self.error(code, "%s:%d closed the connection during %s %s without answering." % (
+                    self.options.host, port, method, urlsplit(url).path), host=self.options.host, port=port,
+                    reason="reset") from None
             raise self.error(code, "%s:%d %s." % (
                 self.options.host, port, "refused the connection" if refused else "could not be reached"),
                 host=self.options.host, port=port, reason="refused" if refused else "error") from None
