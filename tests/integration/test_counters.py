@@ -20,11 +20,11 @@ IRADV_ALL = {101, 102, 103, 104, 105, 106, 108, 109, 112, 113, 114, 122, 123, 12
 PROFILE_TABLES = {
     # profile -> (display ids, all ids, ids of name/value rows), from simulator/profiles/*.yaml; iR-ADV devices
     # repeat every all-table counter in the name/value table; MF/LBP name/value rows are numbered only by a
-    # confirmed catalog label (114 "Total 1 (2-Sided)" is not confirmed, so that row keeps id null)
+    # confirmed catalog label (114 "Total 1 (2-Sided)" is confirmed by real iR-ADV walks, so that row gets 114)
     "ir-adv-c5535-iii": ({101, 108, 112, 113, 122, 123, 301, 501}, IRADV_ALL, IRADV_ALL),
     "ir-adv-dx-c5840": ({101, 102, 108, 109, 124, 301, 501}, IRADV_ALL, IRADV_ALL),
-    "mf642c": (set(), set(), {101, 102, 104, 108, 113, 123, 201, 301, 501}),
-    "lbp6670": (set(), set(), {101, 104, 113, 301}),
+    "mf642c": (set(), set(), {101, 102, 104, 108, 113, 114, 123, 201, 301, 501}),
+    "lbp6670": (set(), set(), {101, 104, 113, 114, 301}),
     "generic-laser": (set(), set(), set()),
 }
 

@@ -23,6 +23,7 @@ answers and are what the unit tests exercise; ``read_device`` / ``capture_fleet`
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -68,8 +69,12 @@ _SPACE = re.compile(r"\s+")
 _BW = re.compile(r"black\s*(?:&|and)\s*white|b\s*&\s*w")
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_label(label: str) -> str:
-    """A comparison key for a counter label: case, spacing, colour/color and B&W spellings ignored."""
+    """A comparison key for a counter label: case, spacing, colour/color and B&W spellings ignored.
+
+    Cached: a fleet capture meets the same few hundred labels once per device (10,000 devices, ~100
+    labels each), and the two regular expressions were a tenth of the capture's controller CPU."""
     text = label.casefold().replace("colour", "color")
     text = _BW.sub("black", text)
     return _SPACE.sub("", text)
@@ -92,6 +97,7 @@ class CounterDef:
     confirmed: bool = True
 
 
+@functools.lru_cache(maxsize=4096)
 def category_for_label(label: Optional[str]) -> str:
     """The category a Canon counter label names, from its own words (function first, then colour,
     then size/sides): 'Print (Full Color + Single Color/Large)' is print, 'Copy (Black/Small)' copy,
@@ -110,7 +116,7 @@ def category_for_label(label: Optional[str]) -> str:
         return "total"
     if head.startswith("copy"):
         return "copy"
-    if head.startswith("print"):
+    if head.startswith(("print", "receiveprint")):      # "Receive Print (...)": received faxes printed
         return "print"
     if head.startswith("total") or head in ("large", "small"):
         if "2-sided" in text:
@@ -141,15 +147,15 @@ CATALOG: Dict[int, CounterDef] = {d.id: d for d in (
     _def(106, "Total (Full Color 2)", confirmed=False),
     _def(108, "Total (Black 1)"),
     _def(109, "Total (Black 2)"),
-    _def(110, "Total (Single Color/Large)", confirmed=False),
-    _def(111, "Total (Single Color/Small)", confirmed=False),
+    _def(110, "Total (Single Color/Large)"),
+    _def(111, "Total (Single Color/Small)"),
     _def(112, "Total (Black/Large)"),
     _def(113, "Total (Black/Small)"),
-    _def(114, "Total 1 (2-Sided)", confirmed=False),
+    _def(114, "Total 1 (2-Sided)"),
     _def(115, "Total 2 (2-Sided)", confirmed=False),
     _def(116, "Large (2-Sided)"),
     _def(117, "Small (2-Sided)"),
-    _def(118, "Total (Single Color 1)", confirmed=False),
+    _def(118, "Total (Single Color 1)"),
     _def(119, "Total (Single Color 2)", confirmed=False),
     _def(120, "Total (Full Color/Large)", confirmed=False),
     _def(121, "Total (Full Color/Small)", confirmed=False),
@@ -157,16 +163,21 @@ CATALOG: Dict[int, CounterDef] = {d.id: d for d in (
     _def(123, "Total (Full Color + Single Color/Small)"),
     _def(124, "Total (Full Color + Single Color 2)"),
     _def(125, "Total (Full Color + Single Color 1)", confirmed=False),
+    _def(127, "Total A2"),
+    _def(133, "Total A (Black 2)"),
+    _def(148, "Total A (Full Color + Single Color 2)"),
     _def(201, "Copy (Total 1)"),
-    _def(202, "Copy (Total 2)", confirmed=False),
-    _def(203, "Copy (Large)", confirmed=False),
+    _def(202, "Copy (Total 2)"),
+    _def(203, "Copy (Large)"),
     _def(204, "Copy (Small)", confirmed=False),
     _def(221, "Copy (Black 1)", confirmed=False),
-    _def(222, "Copy (Black 2)", confirmed=False),
+    _def(222, "Copy (Black 2)"),
     _def(227, "Copy (Black/Large)", confirmed=False),
     _def(228, "Copy (Black/Small)", confirmed=False),
     _def(229, "Copy (Full Color + Single Color/Large)"),
     _def(230, "Copy (Full Color + Single Color/Small)"),
+    _def(231, "Copy (Full Color + Single Color/2)"),
+    _def(232, "Copy (Full Color + Single Color/1)"),
     _def(301, "Print (Total 1)"),
     _def(302, "Print (Total 2)", confirmed=False),
     _def(303, "Print (Large)", confirmed=False),
@@ -177,8 +188,9 @@ CATALOG: Dict[int, CounterDef] = {d.id: d for d in (
     _def(320, "Print (Black/Small)", confirmed=False),
     _def(321, "Print (Full Color + Single Color/Large)"),
     _def(322, "Print (Full Color + Single Color/Small)"),
-    _def(401, "Copy + Print (Full Color/Large)", confirmed=False),
-    _def(402, "Copy + Print (Full Color/Small)", confirmed=False),
+    _def(324, "Print (Full Color + Single Color/1)"),
+    _def(401, "Copy + Print (Full Color/Large)"),
+    _def(402, "Copy + Print (Full Color/Small)"),
     _def(403, "Copy + Print (Black/Large)", confirmed=False),
     _def(404, "Copy + Print (Black/Small)", confirmed=False),
     _def(405, "Copy + Print (Black 2)", confirmed=False),
@@ -200,6 +212,14 @@ CATALOG: Dict[int, CounterDef] = {d.id: d for d in (
     _def(510, "Color Scan (Total 2)", confirmed=False),
     _def(511, "Color Scan (Large)", confirmed=False),
     _def(512, "Color Scan (Small)", confirmed=False),
+    _def(701, "Receive Print (Total 1)"),
+    _def(702, "Receive Print (Total 2)"),
+    _def(711, "Receive Print (Full Color/Large)"),
+    _def(712, "Receive Print (Full Color/Small)"),
+    _def(715, "Receive Print (Black/Large)"),
+    _def(716, "Receive Print (Black/Small)"),
+    _def(725, "Receive Print (Black/Large/2-Sided)"),
+    _def(726, "Receive Print (Black/Small/2-Sided)"),
 )}
 
 # The Printer MIB's own lifetime count, reported beside the Canon IDs. It can differ from 101

@@ -23,7 +23,18 @@ CONFIRMED_PAIRS = {101: "Total 1", 102: "Total 2", 103: "Total (Large)", 104: "T
                    322: "Print (Full Color + Single Color/Small)", 471: "Total (Long Sheet)",
                    473: "Total (Black & White/Long Sheet)", 475: "Total (Full Color + Single Color/Long Sheet)",
                    501: "Scan (Total 1)", 503: "Scan (Large)", 504: "Scan (Small)", 507: "Black Scan (Large)",
-                   508: "Black Scan (Small)"}
+                   508: "Black Scan (Small)",
+                   # real iR-ADV walks with the three tables (simulator/captures/canon-ir-adv-*.snmprec)
+                   110: "Total (Single Color/Large)", 111: "Total (Single Color/Small)", 114: "Total 1 (2-Sided)",
+                   118: "Total (Single Color 1)", 127: "Total A2", 133: "Total A (Black 2)",
+                   148: "Total A (Full Color + Single Color 2)", 202: "Copy (Total 2)", 203: "Copy (Large)",
+                   222: "Copy (Black 2)", 231: "Copy (Full Color + Single Color/2)",
+                   232: "Copy (Full Color + Single Color/1)", 324: "Print (Full Color + Single Color/1)",
+                   401: "Copy + Print (Full Color/Large)", 402: "Copy + Print (Full Color/Small)",
+                   701: "Receive Print (Total 1)", 702: "Receive Print (Total 2)",
+                   711: "Receive Print (Full Color/Large)", 712: "Receive Print (Full Color/Small)",
+                   715: "Receive Print (Black/Large)", 716: "Receive Print (Black/Small)",
+                   725: "Receive Print (Black/Large/2-Sided)", 726: "Receive Print (Black/Small/2-Sided)"}
 
 
 # --- catalog -------------------------------------------------------------------------------------------
