@@ -9,12 +9,15 @@ test checks that both list the same options with the same types and defaults.
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import TYPE_CHECKING, Any, Dict
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (
-    AUTH_PROTOCOLS, PRIV_PROTOCOLS, SNMP_VERSIONS, SnmpCredentials, SnmpTarget)
+from ansible_collections.printfleet.canon.plugins.module_utils.core.snmp_options import (
+    AUTH_PROTOCOLS, PRIV_PROTOCOLS, SNMP_VERSIONS)
+
+if TYPE_CHECKING:  # the client is loaded only by modules that build a target
+    from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import SnmpCredentials, SnmpTarget
 
 SNMP_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
     "host": {"type": "str", "required": True},
@@ -42,7 +45,8 @@ def snmp_argument_spec(**extra: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
     return spec
 
 
-def credentials_from_params(params: Dict[str, Any]) -> SnmpCredentials:
+def credentials_from_params(params: Dict[str, Any]) -> "SnmpCredentials":
+    from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import SnmpCredentials
     version = params.get("snmp_version") or "1"
     if version == "3":
         return SnmpCredentials(
@@ -53,8 +57,9 @@ def credentials_from_params(params: Dict[str, Any]) -> SnmpCredentials:
     return SnmpCredentials(version=version, community=params.get("community"))
 
 
-def target_from_params(params: Dict[str, Any]) -> SnmpTarget:
+def target_from_params(params: Dict[str, Any]) -> "SnmpTarget":
     """A validated SnmpTarget; raises CanonError before any packet is sent."""
+    from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import SnmpTarget
     creds = credentials_from_params(params)
     creds.validate()
     return SnmpTarget(host=params["host"], port=int(params.get("snmp_port") or 161), credentials=creds,

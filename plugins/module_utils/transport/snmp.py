@@ -30,6 +30,8 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Seq
 
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import ber
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.core.snmp_options import (  # noqa: F401 (re-exported)
+    AUTH_PROTOCOLS, PRIV_PROTOCOLS, REFUSED_AUTH_PROTOCOLS, SNMP_VERSIONS)
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.oids import oid_str, oid_tuple
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import community_loop
 
@@ -44,12 +46,6 @@ PYSNMP_IMPORT_ERROR: Optional[str] = _find_pysnmp_error()
 
 T = TypeVar("T")
 
-SNMP_VERSIONS = ("1", "2c", "3")
-AUTH_PROTOCOLS = ("none", "md5", "sha", "sha224", "sha256", "sha384", "sha512")
-PRIV_PROTOCOLS = ("none", "des", "aes", "aes192", "aes256", "aes192c", "aes256c")
-# Canon devices refuse SHA-224 (EMC 4.1.4 guide, printer prerequisites); refuse it here too,
-# before any packet is sent, so the user gets the reason instead of a digest error.
-REFUSED_AUTH_PROTOCOLS = ("sha224",)
 
 # SNMP error-status values (RFC 3416)
 TOO_BIG = 1
