@@ -293,6 +293,9 @@ async def http_request(address: str, method: str) -> Optional[str]:
         return None
     if faults.get("busy"):
         _fired(address, "busy")
+    saved = _SAVED.get(address, {})
+    if (faults.get("busy") and "busy" not in saved) or (faults.get("lockout") and "lockout" not in saved):
+        _set_states(address, faults)       # set from the fleet spec, before the Remote UI existed
     if faults.get("http_delay"):
         _fired(address, "http_delay")
         await asyncio.sleep(faults["http_delay"])
