@@ -61,23 +61,21 @@ def report(entries: List[Dict[str, Any]]) -> None:
                                                                     len(faults)))
         modules: Dict[str, Dict[str, int]] = {}
         for e in faults:
-            row = modules.setdefault(e.get("module") or e["case"].split("-", 1)[0],
-                                     {"cases": 0, "ok": 0, "coded": 0, "half": 0, "reruns": 0, "rerun_ok": 0})
+            name = e.get("module") or e["case"].split("-", 1)[0]
+            row = modules.setdefault(name, {"cases": 0, "ok": 0, "coded": 0, "half": 0, "reruns": 0, "rerun_ok": 0})
             row["cases"] += 1
             row["ok" if e["outcome"] == "ok" else "coded"] += 1
             row["half"] += e["half_written"]
             if e.get("rerun") is not None:
                 row["reruns"] += 1
                 row["rerun_ok"] += e["rerun"] == "ok"
-        print("\n%-24s %6s %6s %16s %13s %16s" % ("module", "cases", "ok", "failed with code", "half-written",
-                                                  "re-runs complete"))
+        line = "%-24s %6s %6s %16s %13s %16s"
+        print("\n" + line % ("module", "cases", "ok", "failed with code", "half-written", "re-runs complete"))
         for name, row in modules.items():
-            print("%-24s %6d %6d %16d %13d %16s" % (name, row["cases"], row["ok"], row["coded"], row["half"],
-                                                     "%d of %d" % (row["rerun_ok"], row["reruns"])
-                                                     if row["reruns"] else "-"))
-        print("%-24s %6d %6d %16d %13d" % ("total", len(faults), sum(r["ok"] for r in modules.values()),
-                                          sum(r["coded"] for r in modules.values()),
-                                          sum(r["half"] for r in modules.values())))
+            reruns = "%d of %d" % (row["rerun_ok"], row["reruns"]) if row["reruns"] else "-"
+            print(line % (name, row["cases"], row["ok"], row["coded"], row["half"], reruns))
+        totals = [sum(r[key] for r in modules.values()) for key in ("cases", "ok", "coded", "half")]
+        print(line % tuple(["total"] + totals + [""]))
     tls = [e for e in entries if e.get("suite") == "tls"]
     if tls:
         print("\nTLS handshake failure (real: the handshake itself fails)")
