@@ -5,11 +5,12 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import random
 from typing import Any, Dict, Iterable, List, Optional
 
 import yaml
 
-from .device import SimDevice
+from .device import SimDevice, _fill_format
 
 PROFILE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiles")
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
@@ -70,6 +71,7 @@ def build_fleet(count: int = 0, network: str = "127.0.1.0/24", profiles: Optiona
     catalog = catalog or load_profiles()
     devices: List[SimDevice] = []
     taken: Dict[str, str] = {}
+    serials: set = set()
 
     def add(address: str, profile_id: str, overrides: Dict[str, Any]) -> None:
         address = check_address(address)
@@ -88,7 +90,25 @@ def build_fleet(count: int = 0, network: str = "127.0.1.0/24", profiles: Optiona
         if address in taken:
             raise FleetError("address %s is used twice" % address)
         dev = SimDevice(address, profile, index=len(devices), seed=seed, overrides=overrides)
+        if dev.serial in serials and not overrides.get("serial") and dev.capture_objects is None:
+            # a fleet's serials are unique, but drawn at random they collide in large fleets (five digits:
+            # about 30 pairs among 2,500 devices of one model), and the serial is a device's identity
+            # in the counter store: draw again, the same way every run
+            rng = random.Random("%s/%s/%s/serial" % (seed, profile_id, len(devices)))
+            serial = dev.serial
+            while serial in serials:
+                serial = _fill_format(profile.get("serial_format", "SIM#####"), rng)
+            dev = SimDevice(address, profile, index=len(devices), seed=seed, overrides=dict(overrides, serial=serial))
+        serials.add(dev.serial)
         dev.extensions["spec"] = overrides     # the spec entry, for subsystems (remote_ui, address_book ...)
+        if overrides.get("faults"):
+            # the spec's faults (simulator/faults.py keys), set from the start: e.g. {snmp_loss: 100}
+            # for a silent device, {snmp_garbage: true} for one answering garbage
+            from .faults import configure as configure_faults
+            try:
+                configure_faults(address, dict(overrides["faults"]))
+            except (TypeError, ValueError) as exc:
+                raise FleetError("device %s: bad faults: %s" % (address, exc))
         state = overrides.get("state") or {}
         if state.get("asleep"):
             dev.set_sleep(True, state.get("reject_snmp"))

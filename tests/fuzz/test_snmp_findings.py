@@ -141,7 +141,10 @@ def test_silent_and_garbage_devices_are_reported_per_host_in_a_bulk_capture():
     by_kind = {}
     for kind, result in zip(kinds, results):
         by_kind.setdefault(kind, []).append(result)
-    assert all(r["failed"] and r["error_code"] == "snmp_no_response" for r in by_kind["silent"] + by_kind["garbage"])
+    assert all(r["failed"] and r["error_code"] == "snmp_no_response" for r in by_kind["silent"])
+    # a device that answers, but never with SNMP, is told apart from a silent one (another remedy)
+    assert all(r["failed"] and r["error_code"] == "snmp_malformed_response" and "not SNMP" in r["error"]
+               for r in by_kind["garbage"]), by_kind["garbage"]
     # the healthy ones answer a printer identity but no counter table: their own code, not a crash
     assert all(r.get("error_code") != "snmp_no_response" for r in by_kind["healthy"]), by_kind["healthy"]
     assert len(results) == len(kinds)

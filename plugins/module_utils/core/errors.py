@@ -52,6 +52,12 @@ ERROR_CODES: Dict[str, tuple] = {
         None,
     ),
     "snmp_error": ("The device answered SNMP with an error.", None),
+    "snmp_malformed_response": (
+        "The device's address answered on the SNMP port, but with data that is not an SNMP message.",
+        "Check that the address and port belong to the printer's SNMP agent (another service or a "
+        "gateway may answer on that port) and that SNMP is enabled for this version (Settings/Registration "
+        "> Network > SNMP Settings); if it is, restart the device or update its firmware.",
+    ),
     "value_not_applied": (
         "The device accepted the write but did not keep the value.",
         "Canon devices silently ignore names and locations longer than the model's maximum; "

@@ -21,6 +21,8 @@ from ansible_collections.printfleet.canon.plugins.module_utils.core.errors impor
 
 # Answers of thousands of devices may arrive while the event loop is busy parsing.
 RECEIVE_BUFFER = 8 * 1024 * 1024
+# How many source addresses of undecodable answers are remembered (per socket).
+MALFORMED_SOURCES = 65536
 
 
 class Endpoint(asyncio.DatagramProtocol):
@@ -30,6 +32,9 @@ class Endpoint(asyncio.DatagramProtocol):
         self.pending = pending
         self.transport: Optional[asyncio.DatagramTransport] = None
         self.stray = 0
+        # undecodable datagrams per source address: a device answering garbage is told apart from
+        # a silent one (snmp_malformed_response, not snmp_no_response); bounded against floods
+        self.malformed: Dict[Tuple[str, int], int] = {}
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -39,6 +44,9 @@ class Endpoint(asyncio.DatagramProtocol):
             msg = ber.decode_message(data)
         except (ber.BerError, ValueError, IndexError):
             self.stray += 1
+            source = (addr[0], addr[1])
+            if source in self.malformed or len(self.malformed) < MALFORMED_SOURCES:
+                self.malformed[source] = self.malformed.get(source, 0) + 1
             return
         waiting = self.pending.get(msg.request_id) if msg.version in (0, 1) else None
         if waiting is None or waiting[0] != (addr[0], addr[1]) or msg.pdu_type != ber.GET_RESPONSE:
@@ -60,6 +68,7 @@ class CommunityEngine:
     def __init__(self) -> None:
         self.pending: Dict[int, Tuple[Tuple[str, int], "asyncio.Future[ber.Message]"]] = {}
         self.endpoints: Dict[int, Endpoint] = {}
+        self._opening: Dict[int, "asyncio.Future[Endpoint]"] = {}
         self._addresses: Dict[Tuple[str, int], Tuple[int, Tuple[Any, ...]]] = {}
         self._next_id = random.randint(0x00100000, 0x3FFFFFFF)
         self.sent = 0
@@ -76,6 +85,10 @@ class CommunityEngine:
                 except RuntimeError:        # the loop is already closed: the socket goes with it
                     pass
         self.endpoints.clear()
+        for opening in self._opening.values():
+            if not opening.done():
+                opening.cancel()
+        self._opening.clear()
         for _unused, future in self.pending.values():
             if not future.done():
                 future.cancel()
@@ -104,6 +117,23 @@ class CommunityEngine:
     async def _endpoint(self, family: int) -> Endpoint:
         endpoint = self.endpoints.get(family)
         if endpoint is None:
+            # One socket per family however many requests start at once: the first request opens
+            # it and the others wait for that. (Checking the dict alone let every request that
+            # started before the first socket was ready open its own: a fleet capture at
+            # concurrency 1,000 opened about 2,000 sockets, and close() closed only the last.)
+            opening = self._opening.get(family)
+            if opening is None:
+                opening = self._opening[family] = asyncio.ensure_future(self._open(family))
+            try:
+                endpoint = await asyncio.shield(opening)
+            finally:
+                if opening.done() and (opening.cancelled() or opening.exception() is not None):
+                    self._opening.pop(family, None)     # a failed open is tried again next time
+        return endpoint
+
+    async def _open(self, family: int) -> Endpoint:
+        endpoint = self.endpoints.get(family)
+        if endpoint is None:
             sock = socket.socket(family, socket.SOCK_DGRAM)
             try:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
@@ -125,7 +155,9 @@ class CommunityEngine:
     async def exchange(self, target: SnmpTarget, pdu_type: int, var_binds: Sequence[Tuple[str, bytes]],
                        non_repeaters: int = 0, max_repetitions: int = 0) -> "ber.Message":
         """One request, re-sent ``retries`` times ``timeout`` seconds apart; the answer, or
-        CanonError('snmp_no_response'). A late answer to an earlier send counts (same id)."""
+        CanonError('snmp_no_response'), or CanonError('snmp_malformed_response') when all that came
+        back from the device's address meanwhile was not SNMP. A late answer to an earlier send
+        counts (same id)."""
         creds = target.credentials
         family, address = await self.resolve(target)
         endpoint = await self._endpoint(family)
@@ -139,6 +171,8 @@ class CommunityEngine:
         transport = endpoint.transport
         sends_left = max(0, target.retries) + 1
         timer: Optional[asyncio.TimerHandle] = None
+        source = (address[0], address[1])
+        garbled_before = endpoint.malformed.get(source, 0)
 
         def send() -> None:
             nonlocal sends_left, timer
@@ -155,6 +189,13 @@ class CommunityEngine:
                 return
             if sends_left > 0:
                 send()
+                return
+            garbled = endpoint.malformed.get(source, 0) - garbled_before
+            if garbled > 0:
+                future.set_exception(CanonError(
+                    "snmp_malformed_response", "%s answered, but with %d datagram(s) that are not SNMP "
+                    "messages, and no valid answer (timeout %ss, %d retries)"
+                    % (target.label, garbled, target.timeout, target.retries)))
             else:
                 future.set_exception(CanonError(
                     "snmp_no_response", "%s did not answer (timeout %ss, %d retries)"

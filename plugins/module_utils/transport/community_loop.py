@@ -40,7 +40,7 @@ class _Exchange:
     """One request in flight: awaiting it hands it to the loop, which resumes with the answer."""
 
     __slots__ = ("data", "family", "address", "request_id", "timeout", "sends_left", "deadline", "failure",
-                 "task")
+                 "task", "garbled_before")
 
     def __init__(self, data: bytes, family: int, address: Tuple[Any, ...], request_id: int, timeout: float,
                  sends: int, failure: str) -> None:
@@ -53,6 +53,7 @@ class _Exchange:
         self.deadline = 0.0
         self.failure = failure
         self.task: Optional[_Task] = None
+        self.garbled_before = 0
 
     def __await__(self):
         return (yield self)
@@ -102,6 +103,8 @@ class BlockingCommunityEngine:
         self.sent = 0
         self.stray = 0
         self.writes = 0
+        # undecodable datagrams per source address (see community_engine.Endpoint.malformed)
+        self.malformed: Dict[Tuple[str, int], int] = {}
 
     def close(self) -> None:
         for sock in self.sockets.values():
@@ -158,8 +161,10 @@ class BlockingCommunityEngine:
         if pdu_type == ber.SET_REQUEST:
             self.writes += 1
         failure = "%s did not answer (timeout %ss, %d retries)" % (target.label, target.timeout, target.retries)
-        return await _Exchange(ber.patch_id(template, offset, request_id), family, address, request_id,
-                               float(target.timeout), max(0, target.retries) + 1, failure)
+        exchange = _Exchange(ber.patch_id(template, offset, request_id), family, address, request_id,
+                             float(target.timeout), max(0, target.retries) + 1, failure)
+        exchange.garbled_before = self.malformed.get((address[0], address[1]), 0)
+        return await exchange
 
     def _send(self, exchange: _Exchange) -> None:
         exchange.sends_left -= 1
@@ -182,6 +187,9 @@ class BlockingCommunityEngine:
                 msg = ber.decode_message(data)
             except (ber.BerError, ValueError, IndexError):
                 self.stray += 1
+                key = (source[0], source[1])
+                if key in self.malformed or len(self.malformed) < 65536:
+                    self.malformed[key] = self.malformed.get(key, 0) + 1
                 continue
             exchange = self.waiting.get(msg.request_id) if msg.version in (0, 1) else None
             if (exchange is None or (exchange.address[0], exchange.address[1]) != (source[0], source[1])
@@ -302,7 +310,14 @@ class BlockingCommunityEngine:
             task = exchange.task
             if task is not None and not task.done:
                 task.exchange = None
-                task.throw = CanonError("snmp_no_response", exchange.failure)
+                source = (exchange.address[0], exchange.address[1])
+                garbled = self.malformed.get(source, 0) - exchange.garbled_before
+                if garbled > 0:        # the address answered, but never with SNMP: not a silent device
+                    text = exchange.failure.replace("did not answer", "gave no valid answer")
+                    task.throw = CanonError("snmp_malformed_response", "%s; %d datagram(s) from it were not "
+                                            "SNMP messages" % (text, garbled))
+                else:
+                    task.throw = CanonError("snmp_no_response", exchange.failure)
                 ready.append(task)
 
 
