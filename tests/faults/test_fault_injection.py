@@ -22,6 +22,7 @@ import yaml
 
 from tests.fuzz.report import record
 from tests.integration.simfleet import SimulatedFleet, ansible_playbook, worker_octet
+from tests.meap_files import APP_ID as MEAP_APP_ID
 
 FAULTS = {
     "none": {},
@@ -125,7 +126,6 @@ def policy_check(got, _tmp, _host):
     return before, got["after"]["policy"], dict(before, **POLICY_ASKED)
 
 
-MEAP_APP_ID = "2b1f4a52-1c6e-4f7e-9a55-5f0c7d1e0a01"
 FIRMWARE_NEW = "16.14"
 RUI = {"host": "{{ ansible_host }}", "system_manager_id": "7654321", "system_manager_pin": "7654321",
        "ca_path": "{{ ca_path }}", "busy_retries": 0}
