@@ -136,7 +136,8 @@ QUICK = {"restart_seconds": 1, "remote_ui": {"starting_seconds": 0.5}}
 # rerun (faults after which the same task, the fault cleared, must complete)
 MODULES = {
     "canon_addressbook": {
-        "profile": "ir-adv-c5535-iii", "state_path": "/remote_ui", "faults": HTTP_FAULTS, "check": book_check,
+        "profile": "ir-adv-c5535-iii", "state_path": "/remote_ui", "faults": HTTP_FAULTS + ["busy", "lockout"],
+        "check": book_check, "expect": {"busy": ["device_busy"], "lockout": ["rui_locked_out"]},
         "task": {"printfleet.canon.canon_addressbook": {
             "host": "{{ ansible_host }}", "system_manager_id": "7654321", "system_manager_pin": "7654321",
             "ca_path": "{{ ca_path }}", "busy_retries": 0,
@@ -144,7 +145,8 @@ MODULES = {
                                           "address": "fault@example.com"}]},
             "acknowledge_workflow_deletion": True}}},
     "canon_device_settings": {
-        "profile": "mf642c", "state_path": "/settings", "faults": HTTP_FAULTS, "check": settings_check,
+        "profile": "mf642c", "state_path": "/settings", "faults": HTTP_FAULTS + ["busy", "lockout"],
+        "check": settings_check, "expect": {"busy": ["device_busy"], "lockout": ["rui_locked_out"]},
         "task": {"printfleet.canon.canon_device_settings": {
             "host": "{{ ansible_host }}", "system_manager_id": "7654321", "system_manager_pin": "7654321",
             "ca_path": "{{ ca_path }}", "busy_retries": 0, "settings": {"system.time_zone": "UTC+09:00"}}}},
