@@ -653,14 +653,22 @@ def _walk_warnings(client: Any, target: SnmpTarget) -> List[str]:
 
 async def capture_many(client: SnmpReader, jobs: Sequence[CaptureJob], selection: Selection,
                        concurrency: int = 100, capture_time: Optional[datetime] = None) -> List[Dict[str, Any]]:
-    """Read every job with at most ``concurrency`` devices in flight; results in job order."""
-    gate = asyncio.Semaphore(max(1, int(concurrency)))
+    """Read every job with at most ``concurrency`` devices in flight; results in job order.
 
-    async def one(job: CaptureJob) -> Dict[str, Any]:
-        async with gate:
-            return await capture_one(client, job, selection, capture_time)
+    ``concurrency`` workers take the next job as they finish one. (A task per job waiting on a
+    semaphore cost quadratic time: asyncio's semaphore walks its waiters on every release, about
+    ten million checks for 10,000 devices at concurrency 1,000.)"""
+    results: List[Dict[str, Any]] = [{} for _unused in jobs]
+    queue = iter(enumerate(jobs))
 
-    return list(await asyncio.gather(*(one(j) for j in jobs)))
+    async def worker() -> None:
+        for index, job in queue:          # one shared iterator: each job is taken once
+            results[index] = await capture_one(client, job, selection, capture_time)
+
+    workers = min(max(1, int(concurrency)), len(jobs))
+    if workers:
+        await asyncio.gather(*(worker() for _unused in range(workers)))
+    return results
 
 
 def capture_fleet(jobs: Sequence[CaptureJob], selection: Optional[Selection] = None, concurrency: int = 100,
