@@ -53,7 +53,7 @@ HOST_VARIABLES = {
 }
 
 #: Options that, when the task gives them, mean "many devices in one task": then ``host`` is not filled.
-BULK_OPTIONS = ("targets",)
+BULK_OPTIONS = ("targets", "targets_file")
 
 _OPTION_LINE = re.compile(r"^  ([a-z][a-z0-9_]*):\s*$", re.M)
 _FRAGMENT = re.compile(r"printfleet\.canon\.([a-z_]+)")

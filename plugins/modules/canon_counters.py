@@ -55,7 +55,7 @@ options:
   host:
     description:
       - Address or DNS name of the one device to read.
-      - Give either O(host) or O(targets), not both.
+      - Give one of O(host), O(targets) and O(targets_file).
     required: false
   targets:
     description:
@@ -119,6 +119,17 @@ options:
       retries:
         description: Overrides O(retries).
         type: int
+  targets_file:
+    description:
+      - Bulk mode for fleets too large to pass inline (10,000 targets do not fit on an C(ansible -a) command
+        line, and Ansible templates and copies an inline list several times). A YAML or JSON file on the
+        host the module runs on (the controller) holding the list of targets, each entry as in O(targets),
+        or a mapping whose C(targets) key holds that list.
+      - Entries are checked like O(targets) (unknown keys, types, choices); a bad file fails the task before
+        any device is read, naming the file and the entry. Secrets in the file (C(community),
+        C(v3_auth_password), C(v3_priv_password)) are masked in the output like the module's own options.
+      - Give one of O(host), O(targets) and O(targets_file).
+    type: path
   concurrency:
     description:
       - How many devices are read at the same time in bulk mode.
@@ -258,6 +269,16 @@ EXAMPLES = r"""
   delegate_to: localhost
   run_once: true
 
+- name: Nightly capture of 10,000 devices listed in a file (one entry per device, keys as in targets)
+  printfleet.canon.canon_counters:
+    targets_file: /etc/printfleet/targets.yml
+    concurrency: 1000
+    return_counters: false
+    store:
+      path: /var/lib/printfleet/counters.sqlite
+  delegate_to: localhost
+  run_once: true
+
 - name: A reproducible month-end capture (re-running it records nothing twice)
   printfleet.canon.canon_counters:
     targets: "{{ printers }}"
@@ -270,7 +291,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 results:
-  description: One entry per device (per O(targets) entry, or the one O(host)), in the order given.
+  description: One entry per device (per O(targets) or O(targets_file) entry, or the one O(host)), in the order
+    given.
   returned: always
   type: list
   elements: dict
@@ -405,6 +427,7 @@ from ansible_collections.printfleet.canon.plugins.module_utils.core.errors impor
 from ansible_collections.printfleet.canon.plugins.module_utils.core.module_support import canon_errors_fail, require
 
 CONNECTION_KEYS = [k for k in SNMP_ARGUMENT_SPEC if k != "host"]
+SECRET_KEYS = [k for k in CONNECTION_KEYS if SNMP_ARGUMENT_SPEC[k].get("no_log")]
 
 
 def target_options():
@@ -420,6 +443,7 @@ def target_options():
 def argument_spec():
     spec = snmp_argument_spec(
         targets={"type": "list", "elements": "dict", "options": target_options()},
+        targets_file={"type": "path"},
         concurrency={"type": "int", "default": 100},
         fail_on_error={"type": "bool", "default": False},
         counters={"type": "list", "elements": "str", "default": ["all"]},
@@ -506,13 +530,59 @@ def record(params, results, check_mode):
             "readings_present": len(hits), "devices_new": [], "conflicts": [], "resets": [], "check_mode": True}
 
 
+def load_targets_file(module, path):
+    """The entries of O(targets_file), checked like O(targets); secrets in it are masked from now on."""
+    import json
+
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise CanonError("invalid_argument", "targets_file %s cannot be read: %s" % (path, exc.strerror or exc))
+    try:
+        text = raw.decode("utf-8-sig")
+        if text.lstrip()[:1] in ("[", "{"):
+            data = json.loads(text)     # JSON (what scripts write): ten times faster than YAML
+        else:
+            import yaml
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except UnicodeDecodeError as exc:
+        raise CanonError("invalid_argument", "targets_file %s is not UTF-8 text (byte %d)" % (path, exc.start))
+    except ValueError as exc:           # json.JSONDecodeError names line and column
+        raise CanonError("invalid_argument", "targets_file %s is not valid JSON: %s" % (path, exc))
+    except Exception as exc:            # yaml.YAMLError names line and column  # pylint: disable=broad-except
+        raise CanonError("invalid_argument", "targets_file %s is not valid YAML: %s" % (path, exc))
+    if isinstance(data, dict) and "targets" in data:
+        data = data["targets"]
+    if not isinstance(data, list):
+        raise CanonError("invalid_argument", "targets_file %s must hold a list of targets (or a mapping with a "
+                         "'targets' list), not %s" % (path, type(data).__name__))
+    for number, entry in enumerate(data, start=1):
+        if not isinstance(entry, dict):
+            raise CanonError("invalid_argument", "targets_file %s: entry %d is %s, not a mapping with 'host'"
+                             % (path, number, type(entry).__name__))
+        for key in SECRET_KEYS:
+            if entry.get(key) not in (None, ""):
+                module.no_log_values.add(str(entry[key]))
+    checked = ArgumentSpecValidator({"targets": argument_spec()["targets"]}).validate({"targets": data})
+    if checked.error_messages:
+        raise CanonError("invalid_argument", "targets_file %s: %s" % (path, "; ".join(checked.error_messages[:5])))
+    return checked.validated_parameters["targets"]
+
+
 def run_module(module):
     params = module.params
+    if params.get("targets_file") is not None:
+        if params.get("targets") is not None or params.get("host"):
+            raise CanonError("invalid_argument", "give one of host, targets and targets_file")
+        params["targets"] = load_targets_file(module, params["targets_file"])
     bulk = params.get("targets") is not None
     if bulk and params.get("host"):
         raise CanonError("invalid_argument", "give either host (one device) or targets (bulk mode), not both")
     if not bulk and not params.get("host"):
-        raise CanonError("invalid_argument", "host or targets is required")
+        raise CanonError("invalid_argument", "host or targets (or targets_file) is required")
     if params["concurrency"] < 1:
         raise CanonError("invalid_argument", "concurrency must be at least 1")
     selection = counters.parse_selection(params["counters"], params["service_mode_counters"])

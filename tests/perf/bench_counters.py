@@ -5,9 +5,10 @@ them silent and some answering garbage, captured in bulk into the counter store,
 Prints (figures only; it never fails on a time):
 
 * the bulk capture through Ansible, the way the nightly AWX task runs it:
-  ``ansible localhost -m printfleet.canon.canon_counters -e @targets.json`` with
-  ``targets: "{{ bench_targets }}"`` (every device; a vars file, because 10,000 targets do not fit
-  on a command line), ``return_counters: false`` and a SQLite store; with ``--pg`` also into a
+  ``ansible localhost -m printfleet.canon.canon_counters -a '{"targets_file": "targets.json", ...}'``
+  (every device: 10,000 targets do not fit on a command line; ``--targets-via vars`` passes them as
+  ``targets: "{{ bench_targets }}"`` with ``-e @targets.json`` instead), ``return_counters: false``,
+  concurrency 1,000 and a SQLite store; with ``--pg`` also into a
   throwaway PostgreSQL cluster this script starts (initdb / pg_ctl from ``--pg-bin``, unix socket
   only, removed afterwards);
 * each device's own outcome from ``results[]``: ok, or its ``error_code``, counted and checked
@@ -155,9 +156,11 @@ def cpu_of_children() -> float:
     return usage.children_user + usage.children_system
 
 
-def bulk_module(vars_file: str, module_args: Dict[str, Any], timeout: float = 1800) -> Dict[str, Any]:
-    """``ansible localhost -m canon_counters`` with the targets from a vars file (-e @file); the result."""
-    cmd = [bin_path("ansible"), "localhost", "-m", MODULE, "-a", json.dumps(module_args), "-e", "@" + vars_file]
+def bulk_module(vars_file: Optional[str], module_args: Dict[str, Any], timeout: float = 1800) -> Dict[str, Any]:
+    """``ansible localhost -m canon_counters`` (with a vars file: -e @file); the result."""
+    cmd = [bin_path("ansible"), "localhost", "-m", MODULE, "-a", json.dumps(module_args)]
+    if vars_file:
+        cmd += ["-e", "@" + vars_file]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env=ansible_env(ANSIBLE_STDOUT_CALLBACK="minimal", ANSIBLE_CALLBACK_RESULT_FORMAT="json"))
     _head, _sep, body = proc.stdout.partition(" => ")
@@ -239,6 +242,9 @@ def main() -> int:
     ap.add_argument("--pg-port", type=int, default=54211, help="the throwaway cluster's port (unix socket only)")
     ap.add_argument("--pg-user", default="postgres", help="system user that runs the cluster when run as root")
     ap.add_argument("--pg-dsn", help="capture into this existing PostgreSQL database instead of a throwaway one")
+    ap.add_argument("--targets-via", choices=["file", "vars"], default="file",
+                    help="file: targets_file (the module reads the list); vars: targets: '{{ bench_targets }}' "
+                         "with -e @targets.json (Ansible loads, templates and copies the list)")
     ap.add_argument("--skip-braa", action="store_true")
     ap.add_argument("--no-warmup", action="store_true",
                     help="measure against a cold simulator (its per-device answer caches fill on first use)")
@@ -274,13 +280,17 @@ def main() -> int:
         return {}
 
     try:
-        vars_file = os.path.join(tmp, "targets.json")
-        with open(vars_file, "w") as fh:
-            json.dump({"bench_targets": [dict({"host": a, "name": "dev-%s" % a}, **version_of(a))
-                                         for a in addresses]}, fh)
-        base = {"targets": "{{ bench_targets }}", "snmp_port": sim.port, "timeout": args.timeout,
-                "retries": args.retries, "concurrency": args.concurrency, "return_counters": False,
-                "capture_time": "2024-03-31T22:00:00Z"}
+        target_list = [dict({"host": a, "name": "dev-%s" % a}, **version_of(a)) for a in addresses]
+        targets_path = os.path.join(tmp, "targets.json")
+        with open(targets_path, "w") as fh:
+            if args.targets_via == "vars":
+                json.dump({"bench_targets": target_list}, fh)
+            else:
+                json.dump(target_list, fh)
+        vars_file = targets_path if args.targets_via == "vars" else None
+        how = {"targets": "{{ bench_targets }}"} if vars_file else {"targets_file": targets_path}
+        base = dict(how, snmp_port=sim.port, timeout=args.timeout, retries=args.retries,
+                    concurrency=args.concurrency, return_counters=False, capture_time="2024-03-31T22:00:00Z")
 
         stores: List[Tuple[str, Dict[str, Any]]] = [("SQLite", {"path": os.path.join(tmp, "bulk.sqlite")})]
         if args.pg_dsn:
@@ -320,7 +330,8 @@ def main() -> int:
                 counts[code] = counts.get(code, 0) + 1
             stored, serials_stored, complete, wrong = store_check(kind, manifest)
             faulty_stored = len(serials_stored & {manifest[a]["serial"] for a in silent | garbage})
-            label = "ansible -m canon_counters, bulk, %s store" % name
+            label = "ansible -m canon_counters, bulk (%s), %s store" % (
+                "targets_file" if not vars_file else "-e @targets", name)
             rows.append((label, wall, args.devices, counts.get("ok", 0), complete, cpu))
             summary = result["summary"]
             notes.append("%s: rc %d, SNMP phase %.2fs, simulator CPU %.1fs; readings stored %d (store says %d "
@@ -385,7 +396,7 @@ def main() -> int:
                                                   "-" if cpu is None else "%.1f" % cpu))
     if braa_wall:
         for label, wall, _n, _ok, _good, _cpu in rows:
-            if label.startswith("ansible -m canon_counters, bulk,"):
+            if label.startswith("ansible -m canon_counters, bulk"):
                 print("ratio to braa: %.2fx  (%s)" % (wall / braa_wall, label))
     print()
     for check in checks:
