@@ -8,8 +8,6 @@ from __future__ import annotations
 class ModuleDocFragment:
     # Remote UI (HTTP/HTTPS) options shared by every Remote-UI module (plugins/module_utils/transport/remote_ui.py).
     DOCUMENTATION = r"""
-requirements:
-  - requests >= 2.31 (the Remote UI client)
 options:
   host:
     description:
@@ -46,8 +44,8 @@ options:
     default: true
   validate_certs:
     description:
-      - Verify the device's TLS certificate (against O(ca_path) when given, else the system CA
-        bundle of C(requests)).
+      - Verify the device's TLS certificate and name (against O(ca_path) when given, else the CA bundle
+        of C(certifi) when it is installed, else the system's).
       - Devices ship with self-signed certificates; give their issuing CA with O(ca_path) rather than
         turning this off. A failed verification fails with error code C(rui_tls_cert).
     type: bool

@@ -8,8 +8,6 @@ from __future__ import annotations
 class ModuleDocFragment:
     # MEAP SMS (Service Management Service) connection options (plugins/module_utils/meap/spec.py CONNECTION_SPEC).
     DOCUMENTATION = r"""
-requirements:
-  - requests >= 2.31 (the SMS client)
 options:
   host:
     description:

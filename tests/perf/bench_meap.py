@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -53,6 +54,13 @@ MODULE_ONLY = """
         state: started
       ignore_errors: true
 """
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of finished child processes: ansible-playbook and its workers and modules
+    (the simulator is still running, so its CPU is not in it). Steadier than wall time on a shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -95,33 +103,40 @@ def main() -> None:
                  "meap_deployment_report_dir": reports}
         env = {"ANSIBLE_FORKS": str(args.forks)}
         figures = []
+        cpus = {}
         for label in ("rollout", "no-op re-run"):
-            started = time.monotonic()
+            started, cpu = time.monotonic(), children_cpu()
             proc = ansible_playbook("playbooks/deploy_meap_app.yml", inventory=inventory, extra_vars=extra,
                                     timeout=3600, env=env)
             wall = time.monotonic() - started
+            cpus[label] = children_cpu() - cpu
             with open(os.path.join(reports, "meap-applications-summary.csv"), encoding="utf-8-sig") as fh:
                 rows = [r for r in csv.DictReader(fh) if r["host"] != "TOTAL"]
             counts = {}
             for row in rows:
                 counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
             figures.append((label, wall))
-            print("%-14s rc=%d wall %.1fs  %.2fs/device  outcomes %s" % (label, proc.returncode, wall, wall / n,
-                                                                         counts))
+            print("%-14s rc=%d wall %.1fs  %.2fs/device  CPU %.1fs  outcomes %s" % (
+                label, proc.returncode, wall, wall / n, cpus[label], counts))
         plays = {"device_info": INFO, "module no-op": MODULE_ONLY.replace("JAR", jar)}
         walls = {}
         for label, text in plays.items():
             play = os.path.join(tmp, label.replace(" ", "_") + ".yml")
             with open(play, "w") as fh:
                 fh.write(text)
-            started = time.monotonic()
+            started, cpu = time.monotonic(), children_cpu()
             proc = ansible_playbook(play, inventory=inventory, timeout=3600, env=env)
             walls[label] = time.monotonic() - started
-            print("%-14s rc=%d wall %.1fs  %.2fs/device" % (label, proc.returncode, walls[label], walls[label] / n))
+            cpus[label] = children_cpu() - cpu
+            print("%-14s rc=%d wall %.1fs  %.2fs/device  CPU %.1fs" % (label, proc.returncode, walls[label],
+                                                                      walls[label] / n, cpus[label]))
         info_wall = walls["device_info"]
-        print("module no-op (one task, no batches) / canon_device_info = %.2f" % (walls["module no-op"] / info_wall))
+        print("load average %s" % " ".join("%.2f" % x for x in os.getloadavg()))
+        print("module no-op (one task, no batches) / canon_device_info = %.2f wall, %.2f CPU" % (
+            walls["module no-op"] / info_wall, cpus["module no-op"] / cpus["device_info"]))
         writes = sum(sim.control("GET", "/devices/%s/sms" % d["address"])["counters"]["writes"] for d in sim.devices)
-        print("SMS writes in all: %d; no-op re-run / canon_device_info = %.2f" % (writes, figures[1][1] / info_wall))
+        print("SMS writes in all: %d; no-op re-run / canon_device_info = %.2f wall, %.2f CPU" % (
+            writes, figures[1][1] / info_wall, cpus["no-op re-run"] / cpus["device_info"]))
     finally:
         sim.stop()
 

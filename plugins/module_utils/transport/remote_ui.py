@@ -37,8 +37,7 @@ from ansible_collections.printfleet.canon.plugins.module_utils.core.errors impor
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import web_session as ws
 # Re-exported: callers and tests of this module know them by these names.
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.web_session import (  # noqa: F401 pylint: disable=unused-import
-    LEGACY_CIPHERS, MASK, REQUESTS_IMPORT_ERROR, TlsAdapter, WebSession, build_ssl_context, legacy_tls_version,
-    requests)
+    LEGACY_CIPHERS, MASK, WebSession, build_ssl_context, legacy_tls_version)
 
 FLAVOUR_CHOICES: Tuple[str, ...] = ("auto",) + pt.FLAVOURS
 AUTH_METHODS: Tuple[str, ...] = ("system_manager", "user")
@@ -457,8 +456,6 @@ class RemoteUiSession(WebSession):
 
     def __init__(self, options: RemoteUiOptions, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        if REQUESTS_IMPORT_ERROR is not None:
-            raise CanonError("missing_dependency", "the Remote UI client needs the Python package 'requests'")
         options.validate()
         super().__init__(options, sleep=sleep, clock=clock)
         self.options: RemoteUiOptions = options

@@ -57,18 +57,7 @@ from urllib.parse import urlsplit
 
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
-try:
-    import requests
-    from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import InsecureRequestWarning
-    from urllib3.util.ssl_ import create_urllib3_context
-
-    REQUESTS_IMPORT_ERROR: Optional[str] = None
-except ImportError as _exc:  # pragma: no cover - requests is in requirements.txt
-    requests = None  # type: ignore[assignment]
-    HTTPAdapter = object  # type: ignore[assignment,misc]
-    InsecureRequestWarning = Warning  # type: ignore[assignment,misc]
-    REQUESTS_IMPORT_ERROR = str(_exc)
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import http_client
 
 LEGACY_CIPHERS = "DEFAULT:@SECLEVEL=0"   # TLS 1.0 devices sign with SHA-1 / use short keys
 MASK = "********"
@@ -80,32 +69,38 @@ MASK = "********"
 def build_ssl_context(allow_legacy_tls: bool, verify: bool = True) -> ssl.SSLContext:
     """TLS 1.2+ by default; TLS 1.0+ at OpenSSL security level 0 when legacy devices are allowed.
 
-    ``verify`` must match the session's ``verify=`` (urllib3 cannot switch a hostname-checking
-    context to CERT_NONE); the CA itself comes with each request.
+    With ``verify`` the certificate and the host name (or IP address) are checked against the CA the
+    session names (``ca_path``, loaded by the HTTP client) or, without one, certifi's bundle when it is
+    installed, else the system's.
     """
-    cert_reqs = ssl.CERT_REQUIRED if verify else ssl.CERT_NONE
-    if not allow_legacy_tls:
-        return create_urllib3_context(ssl_minimum_version=ssl.TLSVersion.TLSv1_2, cert_reqs=cert_reqs)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if verify:
+        context.check_hostname = True
+        context.verify_mode = ssl.CERT_REQUIRED
+    else:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        return create_urllib3_context(ssl_minimum_version=ssl.TLSVersion.TLSv1, ciphers=LEGACY_CIPHERS,
-                                      cert_reqs=cert_reqs)
+        if allow_legacy_tls:
+            context.minimum_version = ssl.TLSVersion.TLSv1
+            context.set_ciphers(LEGACY_CIPHERS)
+        else:
+            context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
 
 
-class TlsAdapter(HTTPAdapter):  # type: ignore[misc,valid-type]
-    """An HTTPAdapter whose pools use our SSLContext (minimum version, cipher level)."""
-
-    def __init__(self, ssl_context: ssl.SSLContext, **kwargs: Any) -> None:
-        self._ssl_context = ssl_context
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
-        pool_kwargs["ssl_context"] = self._ssl_context
-        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
+def load_default_cas(context: ssl.SSLContext) -> None:
+    """The CAs used when the session names none: certifi's bundle if installed, else the system's."""
+    try:
+        import certifi
+        context.load_verify_locations(cafile=certifi.where())
+    except (ImportError, OSError):
+        context.load_default_certs()
 
 
 def exception_chain(exc: BaseException) -> List[BaseException]:
-    """The exception, its causes/contexts and wrapped reasons (urllib3 nests them deeply)."""
+    """The exception, its causes/contexts and wrapped reasons (TLS and socket errors arrive as the cause of an HttpError)."""
     seen: List[BaseException] = []
     stack: List[Any] = [exc]
     while stack and len(seen) < 20:
@@ -221,15 +216,15 @@ class WebSession:
 
     def __init__(self, options: Any, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        if REQUESTS_IMPORT_ERROR is not None:
-            raise CanonError("missing_dependency", "the device web clients need the Python package 'requests'")
         self.options = options
         self._sleep = sleep
         self._clock = clock
-        self._http = requests.Session()
-        self._http.trust_env = False          # verify/proxies come from the options only
-        self._http.headers["User-Agent"] = self.user_agent
-        self._http.mount("https://", TlsAdapter(build_ssl_context(options.allow_legacy_tls, bool(options.verify))))
+        context = None
+        if options.use_https:
+            context = build_ssl_context(options.allow_legacy_tls, bool(options.verify))
+            if options.verify is True:
+                load_default_cas(context)
+        self._http = http_client.HttpClient(context, self.user_agent)
         self._scheme = "https" if options.use_https else "http"
         self._logged_in = False
         self._login_error: Optional[CanonError] = None
@@ -365,22 +360,19 @@ class WebSession:
         code = self.unreachable_code
         self.pace()
         try:
-            with warnings.catch_warnings():
-                if self.options.verify is False:   # the operator chose it; do not nag on every request
-                    warnings.simplefilter("ignore", InsecureRequestWarning)
-                response = self._http.request(method, url, headers=headers, verify=self.options.verify,
-                                              timeout=(timeout, timeout), allow_redirects=allow_redirects, **kwargs)
-        except requests.exceptions.SSLError as exc:
+            response = self._http.request(method, url, headers=headers, verify=self.options.verify,
+                                          timeout=(timeout, timeout), allow_redirects=allow_redirects, **kwargs)
+        except http_client.TlsError as exc:
             raise self.tls_error(exc, port) from None
-        except requests.exceptions.ConnectTimeout:
+        except http_client.ConnectTimeout:
             raise self.error(code, "%s:%d did not accept a connection within %gs."
                              % (self.options.host, port, timeout), host=self.options.host, port=port,
                              reason="timeout") from None
-        except requests.exceptions.ReadTimeout:
+        except http_client.ReadTimeout:
             raise self.error(code, "%s:%d did not answer %s within %gs."
                              % (self.options.host, port, urlsplit(url).path, timeout),
                              host=self.options.host, port=port, reason="timeout") from None
-        except requests.exceptions.ConnectionError as exc:
+        except http_client.ConnectionFailed as exc:
             chain = exception_chain(exc)
             if any(isinstance(item, ssl.SSLError) for item in chain):
                 raise self.tls_error(exc, port) from None
@@ -396,9 +388,9 @@ class WebSession:
             raise self.error(code, "%s:%d %s." % (
                 self.options.host, port, "refused the connection" if refused else "could not be reached"),
                 host=self.options.host, port=port, reason="refused" if refused else "error") from None
-        except requests.exceptions.RequestException as exc:
+        except http_client.HttpError as exc:
             raise self.error(code, "The request to %s:%d failed: %s"
-                             % (self.options.host, port, type(exc).__name__),
+                             % (self.options.host, port, exc),
                              host=self.options.host, port=port) from None
         finally:
             self._last_request_at = self._clock()

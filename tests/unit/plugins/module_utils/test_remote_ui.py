@@ -31,6 +31,7 @@ import yaml
 from ansible_collections.printfleet.canon.plugins.doc_fragments.remote_ui import ModuleDocFragment
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import protocol_table as pt
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import remote_ui
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import http_client
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.remote_ui import (
     RemoteUiOptions,
@@ -830,14 +831,14 @@ def test_tls12_is_the_default_minimum():
 def test_verify_is_passed_on_every_request(fakes, pki, monkeypatch):
     fake = fakes(pt.CLASSIC, tls=server_context(pki))
     seen: List[Any] = []
-    original = remote_ui.requests.Session.request
+    original = http_client.HttpClient.request
 
     def spy(self, method, url, **kwargs):
         seen.append(kwargs.get("verify", "missing"))
         return original(self, method, url, **kwargs)
 
-    monkeypatch.setattr(remote_ui.requests.Session, "request", spy)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", pki["stranger_ca"])   # ignored: trust_env is off
+    monkeypatch.setattr(http_client.HttpClient, "request", spy)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", pki["stranger_ca"])   # ignored: the client never reads the environment
     with session(options(fake, ca_path=pki["ca"])) as rui:
         rui.open_area("address_book")
     assert len(seen) == len(fake.requests) and set(seen) == {pki["ca"]}
