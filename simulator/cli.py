@@ -34,10 +34,12 @@ def _serve_parser(sub) -> None:
     p.add_argument("--control", default="127.0.0.1:0",
                    help="address:port of the control API (loopback only; port 0 = any free port)")
     p.add_argument("--no-http", action="store_true", help="do not start the Remote UI listeners")
-    p.add_argument("--listen", choices=["address", "any"], default="address",
+    p.add_argument("--listen", choices=["address", "any", "both"], default="address",
                    help="SNMP sockets: one per device address (default; simulators can share a port), or one "
                         "wildcard socket that answers only for device addresses and only loopback managers "
-                        "(faster for fleets of hundreds or thousands of devices)")
+                        "(faster for fleets of hundreds or thousands of devices), or both: the wildcard socket "
+                        "drops what is sent to addresses without a device, and each device has its own socket "
+                        "and queue (sweeps of a large range)")
 
 
 def _ctl_parser(sub) -> None:

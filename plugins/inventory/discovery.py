@@ -412,11 +412,32 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     display.v("printfleet.canon.discovery: %d devices from cache, no SNMP traffic" % len(records))
             except KeyError:
                 records = None
+        populated = False
         if records is None:
-            records = self._remember(path, self._discover(regions, credential_sets), use_cache, regions)
+            early = {}
+
+            def speculate(found):
+                # the sweep's last wait for late answers is idle time: build the inventory meanwhile,
+                # and take it back should anything answer late
+                before = (set(self.inventory.hosts), set(self.inventory.groups))
+                recs, commit = self._recall(path, found, use_cache, regions)
+                if self._populate(recs, regions, fresh_only=True):
+                    early.update(before=before, records=recs, commit=commit)
+
+            found, unchanged = self._discover(regions, credential_sets, speculate)
+            if early and unchanged:
+                records = early["records"]
+                early["commit"]()
+                populated = True
+            else:
+                if early:
+                    display.v("printfleet.canon.discovery: a device answered late; building the inventory again")
+                    self._withdraw(*early["before"])
+                records = self._remember(path, found, use_cache, regions)
             if use_cache:
                 self._cache[cache_key] = {"format": CACHE_FORMAT, "records": records}
-        self._populate(records, regions)
+        if not populated:
+            self._populate(records, regions)
 
     def _vendor_identity(self, result, credential_sets):
         """One more GET, only for devices of makers that keep their serial in their own objects (Brother,
@@ -439,9 +460,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """Merge this sweep with the devices seen before (module_utils/discovery/registry.py): first/last
         seen, and silent devices kept for keep_missing days as no_response. Without a memory (no cache,
         no registry_file) nothing is remembered and the records are returned as found."""
+        records, commit = self._recall(path, found, use_cache, regions)
+        commit()
+        return records
+
+    def _recall(self, path, found, use_cache, regions):
+        """(records, commit): the merge of ``_remember``, and a function that stores it (nothing is
+        written before commit, so a merge built early and then dropped leaves no trace)."""
         store = self.get_option("registry_file")
         if not store and not use_cache:
-            return found
+            return found, lambda: None
         key = "%s_registry" % self.get_cache_key(path)
         by_name = {r.name: r for r in regions}
 
@@ -465,17 +493,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             previous["devices"] = {k: v for k, v in (previous.get("devices") or {}).items()
                                    if isinstance(v, dict) and in_scope(v)}
             records, remembered = registry.merge(previous, found, self._now(), self.get_option("keep_missing"))
-            if store:
-                registry.save_file(store, remembered)
-            elif use_cache:
-                self._cache[key] = remembered
         except CanonError as exc:
             raise AnsibleParserError("%s: %s" % (path, exc.msg))
-        silent = [r["address"] for r in records if not r.get("responding", True)]
-        if silent:
-            display.v("printfleet.canon.discovery: %d device(s) found before did not answer and are kept as "
-                      "no_response: %s" % (len(silent), ", ".join(silent)))
-        return records
+
+        def commit():
+            try:
+                if store:
+                    registry.save_file(store, remembered)
+                elif use_cache:
+                    self._cache[key] = remembered
+            except CanonError as exc:
+                raise AnsibleParserError("%s: %s" % (path, exc.msg))
+            silent = [r["address"] for r in records if not r.get("responding", True)]
+            if silent:
+                display.v("printfleet.canon.discovery: %d device(s) found before did not answer and are kept as "
+                          "no_response: %s" % (len(silent), ", ".join(silent)))
+        return records, commit
 
     @staticmethod
     def _now():
@@ -554,7 +587,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             display.warning("printfleet.canon.discovery: " + w)
         return targets
 
-    def _discover(self, regions, credential_sets):
+    def _discover(self, regions, credential_sets, speculate=None):
+        """(records, unchanged): the identified devices as records; ``unchanged`` is true when
+        ``speculate(records)`` was called during the sweep's final wait with these same records."""
         started = time.monotonic()
         targets = self._targets(regions)
         by_region = {r.name: r for r in regions}
@@ -572,18 +607,54 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         display.v("printfleet.canon.discovery: sweeping %d addresses in %d regions (rate %d/s, timeout %ss, "
                   "retries %d)" % (len(targets), len(regions), self.get_option("rate"), self.get_option("timeout"),
                                    self.get_option("retries")))
+        early = []
+
+        def settled(provisional):
+            # devices of makers that need one more GET (vendor identity) are not built early
+            if speculate is None or any(device.vendor_identity_oids(item.values)
+                                        for item in provisional.devices.values()):
+                return
+            early.append(self._records(provisional, targets, regions))
+            speculate(early[0])
+
         try:
             result = asyncio.run(sweep.discover(
                 addresses_for, credential_sets, IDENTIFY_OIDS, port=self.get_option("port"),
                 rate=self.get_option("rate"), timeout=self.get_option("timeout"), retries=self.get_option("retries"),
-                concurrency=self.get_option("concurrency"), progress=lambda m: display.v("printfleet.canon.discovery: " + m)))
+                concurrency=self.get_option("concurrency"), progress=lambda m: display.v("printfleet.canon.discovery: " + m),
+                settled=settled if speculate is not None else None))
         except CanonError as exc:
             raise AnsibleParserError("printfleet.canon.discovery: %s" % exc)
-        self._vendor_identity(result, credential_sets)
+        unchanged = bool(early) and result.settled_unchanged
+        if unchanged:
+            records = early[0]
+        else:
+            self._vendor_identity(result, credential_sets)
+            records = self._records(result, targets, regions)
         for name, counts in result.per_credential.items():
             if counts["tried"] and not counts["identified"]:
                 display.warning("printfleet.canon.discovery: credential set %s identified no device (%d addresses "
                                 "tried, %d answered)" % (name, counts["tried"], counts["answered"]))
+        per_region = {}
+        for rec in records:
+            per_region[rec["region"]] = per_region.get(rec["region"], 0) + 1
+        for r in regions:
+            swept = r.ipset.size + len(r.hostnames)
+            found = per_region.get(r.name, 0)
+            display.v("printfleet.canon.discovery: region %s: %d addresses, %d devices identified"
+                      % (r.name, swept, found))
+            if swept and not found:
+                display.warning("printfleet.canon.discovery: region %s: no device answered (%d addresses swept)"
+                                % (r.name, swept))
+        failed = len(result.failures)
+        if failed:
+            display.warning("printfleet.canon.discovery: %d device(s) answered the sweep but could not be identified "
+                            "(%s)" % (failed, ", ".join(sorted(set(result.failures.values())))))
+        display.v("printfleet.canon.discovery: %d devices identified in %.2fs" % (len(records), time.monotonic() - started))
+        return records, unchanged
+
+    def _records(self, result, targets, regions):
+        """One record per identified device of a sweep result."""
         records = []
         for address, item in result.devices.items():
             region, how, hostname = targets[address]
@@ -601,22 +672,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 "status": {"device_status": device.HR_DEVICE_STATUS.get(status, "unknown"),
                            "error_state": device.decode_error_state(item.values.get(oids.HR_PRINTER_ERROR_STATE_1))},
             })
-        per_region = {}
-        for rec in records:
-            per_region[rec["region"]] = per_region.get(rec["region"], 0) + 1
-        for r in regions:
-            swept = r.ipset.size + len(r.hostnames)
-            found = per_region.get(r.name, 0)
-            display.v("printfleet.canon.discovery: region %s: %d addresses, %d devices identified"
-                      % (r.name, swept, found))
-            if swept and not found:
-                display.warning("printfleet.canon.discovery: region %s: no device answered (%d addresses swept)"
-                                % (r.name, swept))
-        failed = len(result.failures)
-        if failed:
-            display.warning("printfleet.canon.discovery: %d device(s) answered the sweep but could not be identified "
-                            "(%s)" % (failed, ", ".join(sorted(set(result.failures.values())))))
-        display.v("printfleet.canon.discovery: %d devices identified in %.2fs" % (len(records), time.monotonic() - started))
         return records
 
     # ------------------------------------------------------------------ populate -------
@@ -649,7 +704,28 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         match = registry.matches(registry.parse_conditions(conditions), fields)
         return match if self.get_option("registration_method") == "managed_if_match" else not match
 
-    def _populate(self, records, regions):
+    def _withdraw(self, hosts_before, groups_before):
+        """Take back a _populate made early (a device answered after it): drop the groups and hosts
+        that did not exist before it. Its groups go first, so each host leaves only the older groups
+        it joined (removing thousands of hosts one by one from a group of thousands is quadratic)."""
+        inventory = self.inventory
+        added = [g for name, g in list(inventory.groups.items()) if name not in groups_before]
+        for group in added:
+            for parent in list(group.parent_groups):
+                if group in parent.child_groups:
+                    parent.child_groups.remove(group)
+                parent.clear_hosts_cache()
+            for child in list(group.child_groups):
+                if group in child.parent_groups:
+                    child.parent_groups.remove(group)
+            inventory.remove_group(group)
+        for name in [h for h in list(inventory.hosts) if h not in hosts_before]:
+            inventory.remove_host(inventory.hosts[name])
+
+    def _populate(self, records, regions, fresh_only=False):
+        """Add the records' hosts, groups and variables. With ``fresh_only`` nothing is added, and
+        False returned, when a host name already exists (another source's host: an early build
+        could not be taken back cleanly)."""
         include = self.get_option("include")
         order = {r.name: i for i, r in enumerate(regions)}
         kept = []
@@ -662,6 +738,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             kept.append(rec)
         kept.sort(key=lambda r: (order.get(r["region"], len(order)), _ip_key(r["address"])))
         names = self._host_names(kept)
+        if fresh_only and any(name in self.inventory.hosts for name in names):
+            return False
         strict = self.get_option("strict")
         constructed = any(self.get_option(o) for o in ("compose", "groups", "keyed_groups"))
         region_groups_done = set()
@@ -706,6 +784,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
                 self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
                 self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, host, strict=strict)
+        return True
 
     def _is_new(self, rec):
         return registry.is_new(rec, self._now(), self.get_option("new_device_days"))

@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
 DEFAULT_PORT = 16100
 DEFAULT_RCVBUF = 4 * 1024 * 1024
+# The wildcard socket stands in for thousands of devices, each of which would have its own receive
+# queue: a sweep's burst of probes must not crowd out the requests that follow it. Above
+# net.core.rmem_max this needs CAP_NET_ADMIN (SO_RCVBUFFORCE); without it the plain limit applies.
+SHARED_RCVBUF = 64 * 1024 * 1024
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)   # Linux value
 MAX_UDP_PAYLOAD = 65507              # what an IPv4 UDP datagram can carry
 MAX_COMMUNITY_RESPONSE = 65000       # v1/v2c carry no msgMaxSize; stay safely below the UDP limit
 MAX_BULK_VARBINDS = 4096             # bounds the CPU a single GETBULK may cost
@@ -242,13 +247,17 @@ class SnmpAgent:
 
     ``listen="address"`` (default) binds one socket per device address, so several simulators
     can share a port on different addresses. ``listen="any"`` binds one wildcard socket (see
-    _SharedListener): use it for fleets of hundreds or thousands of devices.
+    _SharedListener): use it for fleets of hundreds or thousands of devices. ``listen="both"``
+    binds the wildcard socket and one socket per device (all with SO_REUSEADDR; the kernel gives
+    a datagram to the socket bound to its exact address first): each device then has its own
+    receive queue, as a real one does, so requests to devices are not queued behind a sweep's
+    flood of probes to empty addresses, which the wildcard socket drops.
     """
 
     def __init__(self, endpoints: Iterable[SnmpEndpoint], port: int = DEFAULT_PORT, *,
                  rcvbuf: int = DEFAULT_RCVBUF, listen: str = "address") -> None:
-        if listen not in ("address", "any"):
-            raise ValueError("listen must be 'address' or 'any'")
+        if listen not in ("address", "any", "both"):
+            raise ValueError("listen must be 'address', 'any' or 'both'")
         self.listen = listen
         self._shared: Optional[Tuple[socket.socket, _SharedListener]] = None
         self.port = int(port)
@@ -286,9 +295,10 @@ class SnmpAgent:
         raise_nofile_limit(len(self._devices) + 256)
         self._started = True
         try:
-            if self.listen == "any":
+            if self.listen != "address":
                 self._bind_shared()
-                return
+                if self.listen == "any":
+                    return
             for dev in list(self._devices.values()):
                 await self._bind(dev)
         except BaseException:
@@ -312,7 +322,7 @@ class SnmpAgent:
     async def add_endpoint(self, ep: SnmpEndpoint) -> None:
         """Serve one more device (bound at once when the agent is running)."""
         dev = self._register(ep)
-        if self._started and self.listen == "address":
+        if self._started and self.listen != "any":
             try:
                 raise_nofile_limit(len(self._devices) + 256)
                 await self._bind(dev)
@@ -343,10 +353,15 @@ class SnmpAgent:
         try:
             if self.rcvbuf:
                 try:
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+                    sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, max(self.rcvbuf, SHARED_RCVBUF))
                 except OSError:
-                    pass
+                    try:
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+                    except OSError:
+                        pass
             sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+            if self.listen == "both":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.setblocking(False)
             sock.bind(("0.0.0.0", self.port))
             if self.port == 0:
@@ -367,6 +382,8 @@ class SnmpAgent:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
                 except OSError:
                     pass
+            if self.listen == "both":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.setblocking(False)
             sock.bind((check_loopback(dev.ep.address), self.port))
             if self.port == 0:

@@ -11,8 +11,14 @@ addresses therefore takes about N / rate + timeout x (retries + 1), not N x time
 Probes: a v1/v2c GET of sysObjectID.0 with the credential set's community (a device with another
 community stays silent, like a real one); for SNMPv3 an engine-discovery probe that any agent
 with SNMPv3 enabled answers without credentials. Identification then sends one multi-object GET
-per responder through SnmpClient (pysnmp), so SNMPv3 users are authenticated there and a wrong
-SNMPv3 user falls through to the next credential set.
+per responder through SnmpClient, so SNMPv3 users are authenticated there and a wrong SNMPv3 user
+falls through to the next credential set. Under SNMPv1 the identification is one GETNEXT instead
+(see ``get_v1``): a v1 GET fails whole on the first object a device lacks, so a GET costs one
+round trip per missing object, while GETNEXT tells present from absent for every object at once.
+
+Identification starts as soon as a device answers its probe, while the sweep is still sending:
+the answers to 5,000 identifications then arrive during the time the sweep spends pacing its
+probes and waiting for silent addresses, not after it.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import ber
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import oids
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import SnmpClient, SnmpCredentials, SnmpTarget
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.oids import oid_str, oid_tuple
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (
+    NO_SUCH, NO_SUCH_NAME, SnmpClient, SnmpCredentials, SnmpTarget)
 
 RECEIVE_BUFFER = 8 * 1024 * 1024
 TICK = 0.002   # seconds between pacing rounds
@@ -71,9 +79,11 @@ class Sweeper:
         self.retries = max(0, int(retries))
 
     async def sweep(self, addresses: Sequence[str], cred: CredentialSet,
-                    on_hit: Optional[Callable[[Hit], None]] = None) -> Tuple[Dict[str, Hit], SweepStats]:
+                    on_hit: Optional[Callable[[Hit], None]] = None,
+                    on_sent: Optional[Callable[[], None]] = None) -> Tuple[Dict[str, Hit], SweepStats]:
         """Probe every address; ``on_hit`` is called as each answer arrives (identification can
-        then run while the sweep still waits for slow or absent devices)."""
+        then run while the sweep still waits for slow or absent devices); ``on_sent`` once every
+        probe and re-send has gone out, when only the wait for late answers is left."""
         stats = SweepStats(targets=len(addresses))
         if not addresses:
             return {}, stats
@@ -96,11 +106,6 @@ class Sweeper:
             pass
         sock.bind(("0.0.0.0", 0))
         all_answered = asyncio.Event()
-        # Hits found while probes are still being sent are handed over once sending is done:
-        # identification then runs in the final wait for late answers instead of competing
-        # with the sender for the CPU.
-        early: List[Hit] = []
-        sending = True
 
         def on_readable() -> None:
             while True:
@@ -129,10 +134,7 @@ class Sweeper:
                 found[src] = hit
                 stats.answered += 1
                 if on_hit is not None:
-                    if sending:
-                        early.append(hit)
-                    else:
-                        on_hit(hit)
+                    on_hit(hit)
                 if len(found) == len(addresses):
                     all_answered.set()
 
@@ -174,10 +176,8 @@ class Sweeper:
                         await asyncio.wait_for(all_answered.wait(), max(TICK, again[0][0] - time.monotonic()))
                     except asyncio.TimeoutError:
                         pass
-            sending = False
-            if on_hit is not None:
-                for hit in early:
-                    on_hit(hit)
+            if on_sent is not None:
+                on_sent()
             remaining = last_send + self.timeout - time.monotonic()
             if remaining > 0 and not all_answered.is_set():
                 try:
@@ -187,9 +187,6 @@ class Sweeper:
         finally:
             loop.remove_reader(sock.fileno())
             sock.close()
-            if sending and on_hit is not None:
-                for hit in early:
-                    on_hit(hit)
         stats.elapsed = time.monotonic() - started
         return found, stats
 
@@ -221,12 +218,68 @@ class Identified:
     error: Optional[CanonError] = None
 
 
+def _before(arcs: Tuple[int, ...]) -> Tuple[int, ...]:
+    """An OID below ``arcs`` whose GETNEXT answer is ``arcs`` itself when the device has it:
+    the parent for an instance ending in .0 (nothing lies between X and X.0), else the same OID
+    with its last arc one lower (only that OID's own sub-tree lies between, and an answer from
+    there is detected and asked again by GET)."""
+    if arcs[-1] == 0:
+        return arcs[:-1]
+    return arcs[:-1] + (arcs[-1] - 1,)
+
+
+async def get_v1(client: SnmpClient, target: SnmpTarget, oid_list: Sequence[str]) -> Dict[str, Any]:
+    """What ``client.get`` returns, for an SNMPv1 target, in one round trip instead of one per
+    missing object.
+
+    A v1 GET that names an object the device lacks fails whole with noSuchName and must be sent
+    again without it. GETNEXT of the OID just before each object instead answers the object itself
+    when the device has it, and a later OID when it does not, all in one PDU. An answer that is
+    neither (an agent whose GETNEXT goes backwards, or an OID inside the asked OID's sub-tree), a PDU
+    that does not line up with the request, or any error status makes those objects go through
+    the plain GET, so a device with a broken GETNEXT costs a round trip, never a wrong value.
+    """
+    wanted = [oid_str(o) for o in oid_list]
+    arcs = [oid_tuple(o) for o in wanted]
+    result: Dict[str, Any] = {o: NO_SUCH for o in wanted}
+    pending = list(range(len(wanted)))
+    unsure: List[str] = []
+    while pending:
+        status, index, var_binds = await client._request(      # pylint: disable=protected-access
+            "next", target, [(oid_str(_before(arcs[i])), None) for i in pending])
+        if status == NO_SUCH_NAME and 1 <= index <= len(pending):
+            # nothing after the asked OID in the device's MIB: that object is absent (v1 fails the
+            # whole PDU for it, so the others are asked again without it)
+            del pending[index - 1]
+            continue
+        if status or len(var_binds) != len(pending):
+            unsure.extend(wanted[i] for i in pending)
+            break
+        for i, (name, value) in zip(pending, var_binds):
+            try:
+                got = oid_tuple(name)
+            except (AttributeError, TypeError, ValueError):
+                got = ()
+            if got == arcs[i]:
+                result[wanted[i]] = value
+            elif got < arcs[i]:
+                unsure.append(wanted[i])     # not past the object: GETNEXT proved nothing
+            # else: the device's next OID after the asked one lies past the object: it has none
+        break
+    if unsure:
+        result.update(await client.get(target, unsure))
+    return result
+
+
 async def identify_one(client: SnmpClient, hit: Hit, cred: CredentialSet, port: int, timeout: float,
                        retries: int, oid_list: Sequence[str]) -> Identified:
-    """One multi-object GET (SNMPv1 drops objects the device lacks and asks again)."""
+    """One multi-object GET (SNMPv1: one multi-object GETNEXT, see ``get_v1``)."""
     target = SnmpTarget(hit.address, port, cred.credentials, timeout, retries)
     try:
-        values = await client.get(target, oid_list)
+        if cred.credentials.version == "1":
+            values = await get_v1(client, target, oid_list)
+        else:
+            values = await client.get(target, oid_list)
         return Identified(hit.address, hit.credential, hit.version, values)
     except CanonError as exc:
         return Identified(hit.address, hit.credential, hit.version, error=exc)
@@ -244,23 +297,49 @@ class DiscoveryResult:
     per_credential: Dict[str, Dict[str, int]] = field(default_factory=dict)
     sweep_stats: List[Tuple[str, SweepStats]] = field(default_factory=list)
     failures: Dict[str, str] = field(default_factory=dict)   # address -> error_code (last seen)
+    # True when ``settled`` was called and nothing answered after it: the result it was given
+    # holds the same devices and failures as this one
+    settled_unchanged: bool = False
+
+    def add(self, items: Sequence[Identified]) -> int:
+        """Record identification outcomes; returns how many succeeded."""
+        ok = 0
+        for item in items:
+            if item.error is None:
+                self.devices[item.address] = item
+                self.failures.pop(item.address, None)
+                ok += 1
+            else:
+                self.failures[item.address] = item.error.error_code
+        return ok
+
+    def copy(self) -> "DiscoveryResult":
+        return DiscoveryResult(dict(self.devices), {k: dict(v) for k, v in self.per_credential.items()},
+                               list(self.sweep_stats), dict(self.failures))
 
 
 async def discover(addresses_by_credentials: Callable[[str], List[str]], credential_sets: Sequence[CredentialSet],
                    oid_list: Sequence[str], port: int = 161, rate: int = 5000, timeout: float = 1.0,
                    retries: int = 1, concurrency: int = 256,
-                   progress: Optional[Callable[[str], None]] = None) -> DiscoveryResult:
+                   progress: Optional[Callable[[str], None]] = None,
+                   settled: Optional[Callable[[DiscoveryResult], None]] = None) -> DiscoveryResult:
     """Try each credential set in order on the addresses not yet identified.
 
     ``addresses_by_credentials(name)`` returns the addresses a credential set may be tried on
     (regions can restrict their credential sets). Responders are identified while the sweep
     still runs, with at most ``concurrency`` identification requests in flight.
+
+    ``settled(result)``, when given, is called once during the last credential set's wait for late
+    answers, after every probe was sent and every device that answered so far is identified, with
+    the result as it stands. The caller may build its output from it meanwhile (the wait is idle
+    time): the returned result says in ``settled_unchanged`` whether anything answered later. The
+    call may take longer than the wait; answers arriving meanwhile queue in the socket and count.
     """
     result = DiscoveryResult()
     sweeper = Sweeper(port, rate, timeout, retries)
     sem = asyncio.Semaphore(max(1, concurrency))
     async with SnmpClient() as client:
-        for cred in credential_sets:
+        for n, cred in enumerate(credential_sets):
             todo = [a for a in addresses_by_credentials(cred.name) if a not in result.devices]
             if not todo:
                 result.per_credential[cred.name] = {"tried": 0, "answered": 0, "identified": 0}
@@ -271,19 +350,52 @@ async def discover(addresses_by_credentials: Callable[[str], List[str]], credent
                 async with sem:
                     return await identify_one(client, hit, cred, port, timeout, retries, oid_list)
 
-            hits, stats = await sweeper.sweep(todo, cred, on_hit=lambda h: tasks.append(
-                asyncio.ensure_future(bounded(h))))
+            sent = asyncio.Event()
+            settling = settled is not None and n == len(credential_sets) - 1
+            sweeping = asyncio.ensure_future(sweeper.sweep(todo, cred, on_hit=lambda h: tasks.append(
+                asyncio.ensure_future(bounded(h))), **({"on_sent": sent.set} if settling else {})))
+            settled_with = -1
+            try:
+                if settling:
+                    settled_with = await _settle(sweeping, sent, tasks, result, cred.name, len(todo), settled)
+                hits, stats = await sweeping
+            finally:
+                if not sweeping.done():
+                    sweeping.cancel()
+                    for task in tasks:
+                        task.cancel()
             result.sweep_stats.append((cred.name, stats))
-            ok = 0
-            for item in await asyncio.gather(*tasks):
-                if item.error is None:
-                    result.devices[item.address] = item
-                    result.failures.pop(item.address, None)
-                    ok += 1
-                else:
-                    result.failures[item.address] = item.error.error_code
+            ok = result.add(await asyncio.gather(*tasks))
+            result.settled_unchanged = settled_with == len(tasks)
             result.per_credential[cred.name] = {"tried": len(todo), "answered": len(hits), "identified": ok}
             if progress:
                 progress("credential set %s: %d addresses swept, %d answered, %d identified in %.2fs"
                          % (cred.name, len(todo), len(hits), ok, stats.elapsed))
     return result
+
+
+async def _settle(sweeping: "asyncio.Future[Any]", sent: asyncio.Event, tasks: List["asyncio.Task[Identified]"],
+                  result: DiscoveryResult, cred_name: str, tried: int,
+                  settled: Callable[[DiscoveryResult], None]) -> int:
+    """Wait until the sweep only waits for late answers and every identification started so far is
+    done, then hand ``settled`` the result as it stands. Returns how many identifications it held
+    (-1: the sweep ended first, nothing was handed over)."""
+    waiter = asyncio.ensure_future(sent.wait())
+    try:
+        await asyncio.wait([sweeping, waiter], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+    while not sweeping.done():
+        count = len(tasks)
+        await asyncio.wait([sweeping, asyncio.ensure_future(asyncio.gather(*tasks[:count]))],
+                           return_when=asyncio.FIRST_COMPLETED)
+        if all(t.done() for t in tasks):
+            break
+    if sweeping.done():
+        return -1
+    provisional = result.copy()
+    ok = provisional.add([t.result() for t in tasks])
+    provisional.per_credential[cred_name] = {"tried": tried, "answered": len(tasks), "identified": ok}
+    provisional.settled_unchanged = True
+    settled(provisional)
+    return len(tasks)
