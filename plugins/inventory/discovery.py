@@ -412,32 +412,35 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     display.v("printfleet.canon.discovery: %d devices from cache, no SNMP traffic" % len(records))
             except KeyError:
                 records = None
-        populated = False
         if records is None:
-            early = {}
-
-            def speculate(found):
-                # the sweep's last wait for late answers is idle time: build the inventory meanwhile,
-                # and take it back should anything answer late
-                before = (set(self.inventory.hosts), set(self.inventory.groups))
-                recs, commit = self._recall(path, found, use_cache, regions)
-                if self._populate(recs, regions, fresh_only=True):
-                    early.update(before=before, records=recs, commit=commit)
-
-            found, unchanged = self._discover(regions, credential_sets, speculate)
-            if early and unchanged:
-                records = early["records"]
-                early["commit"]()
-                populated = True
-            else:
-                if early:
-                    display.v("printfleet.canon.discovery: a device answered late; building the inventory again")
-                    self._withdraw(*early["before"])
-                records = self._remember(path, found, use_cache, regions)
+            records = self._sweep_and_populate(path, regions, credential_sets, use_cache)
             if use_cache:
                 self._cache[cache_key] = {"format": CACHE_FORMAT, "records": records}
-        if not populated:
+        else:
             self._populate(records, regions)
+
+    def _sweep_and_populate(self, path, regions, credential_sets, use_cache):
+        """Sweep, remember and populate; returns the records. The sweep's last wait for late answers
+        is idle time, so the inventory is built during it from what has answered by then; should
+        anything answer later, that build is taken back and the inventory built again."""
+        early = {}
+
+        def speculate(found):
+            before = (set(self.inventory.hosts), set(self.inventory.groups))
+            recs, commit = self._recall(path, found, use_cache, regions)
+            if self._populate(recs, regions, fresh_only=True):
+                early.update(before=before, records=recs, commit=commit)
+
+        found, unchanged = self._discover(regions, credential_sets, speculate)
+        if early and unchanged:
+            early["commit"]()
+            return early["records"]
+        if early:
+            display.v("printfleet.canon.discovery: a device answered late; building the inventory again")
+            self._withdraw(*early["before"])
+        records = self._remember(path, found, use_cache, regions)
+        self._populate(records, regions)
+        return records
 
     def _vendor_identity(self, result, credential_sets):
         """One more GET, only for devices of makers that keep their serial in their own objects (Brother,
@@ -656,11 +659,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _records(self, result, targets, regions):
         """One record per identified device of a sweep result."""
         records = []
+        by_name = {r.name: r for r in regions}
         for address, item in result.devices.items():
             region, how, hostname = targets[address]
             ident = device.classify(item.values)
             fqdn = hostname
-            region_obj = regions_mod.region_for(address, fqdn, regions, listed_in=region)
+            if how == "network":
+                # _targets gave it the first region whose networks hold it: what region_for answers
+                region_obj = by_name[region]
+            else:
+                region_obj = regions_mod.region_for(address, fqdn, regions, listed_in=region)
             if region_obj is None and any(r.fqdn_suffixes for r in regions):
                 fqdn = _reverse_name(address)
                 region_obj = regions_mod.region_for(address, fqdn, regions, listed_in=region)
@@ -893,10 +901,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 hv["canon_" + key] = rec[key]
         hv.update(self._credential_vars(rec.get("credential")))
         # Device-supplied strings stay untrusted (anyone with a write community can set sysName or
-        # sysLocation); strings this plugin computed or validated itself are marked trusted.
+        # sysLocation); strings this plugin computed or validated itself are marked trusted. A fleet
+        # repeats the same few (family, platform, status...): each is marked once and shared.
+        trusted = self.__dict__.setdefault("_trusted_strings", {})
         for key, value in hv.items():
             if isinstance(value, str):
-                hv[key] = _untrusted(value) if key in DEVICE_STRINGS else _trust(value)
+                if key in DEVICE_STRINGS:
+                    hv[key] = _untrusted(value)
+                else:
+                    marked = trusted.get(value)
+                    if marked is None:
+                        marked = trusted[value] = _trust(value)
+                    hv[key] = marked
         return hv
 
 

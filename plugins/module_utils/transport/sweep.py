@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import random
 import socket
 import time
@@ -228,6 +229,14 @@ def _before(arcs: Tuple[int, ...]) -> Tuple[int, ...]:
     return arcs[:-1] + (arcs[-1] - 1,)
 
 
+@functools.lru_cache(maxsize=64)
+def _next_plan(oid_list: Tuple[str, ...]) -> Tuple[List[str], List[Tuple[int, ...]], List[str]]:
+    """(dotted OIDs, their arcs, the OIDs to ask GETNEXT of): the same for every device of a sweep."""
+    wanted = [oid_str(o) for o in oid_list]
+    arcs = [oid_tuple(o) for o in wanted]
+    return wanted, arcs, [oid_str(_before(a)) for a in arcs]
+
+
 async def get_v1(client: SnmpClient, target: SnmpTarget, oid_list: Sequence[str]) -> Dict[str, Any]:
     """What ``client.get`` returns, for an SNMPv1 target, in one round trip instead of one per
     missing object.
@@ -239,14 +248,13 @@ async def get_v1(client: SnmpClient, target: SnmpTarget, oid_list: Sequence[str]
     that does not line up with the request, or any error status makes those objects go through
     the plain GET, so a device with a broken GETNEXT costs a round trip, never a wrong value.
     """
-    wanted = [oid_str(o) for o in oid_list]
-    arcs = [oid_tuple(o) for o in wanted]
-    result: Dict[str, Any] = {o: NO_SUCH for o in wanted}
+    wanted, arcs, asks = _next_plan(tuple(oid_list))
+    result: Dict[str, Any] = dict.fromkeys(wanted, NO_SUCH)
     pending = list(range(len(wanted)))
     unsure: List[str] = []
     while pending:
         status, index, var_binds = await client._request(      # pylint: disable=protected-access
-            "next", target, [(oid_str(_before(arcs[i])), None) for i in pending])
+            "next", target, [(asks[i], None) for i in pending])
         if status == NO_SUCH_NAME and 1 <= index <= len(pending):
             # nothing after the asked OID in the device's MIB: that object is absent (v1 fails the
             # whole PDU for it, so the others are asked again without it)
@@ -256,6 +264,9 @@ async def get_v1(client: SnmpClient, target: SnmpTarget, oid_list: Sequence[str]
             unsure.extend(wanted[i] for i in pending)
             break
         for i, (name, value) in zip(pending, var_binds):
+            if name == wanted[i]:
+                result[name] = value
+                continue
             try:
                 got = oid_tuple(name)
             except (AttributeError, TypeError, ValueError):

@@ -208,3 +208,48 @@ def test_credential_fallback_order(monkeypatch):
     assert {a: d.credential for a, d in result.devices.items()} == {"127.9.0.1": "a", "127.9.0.3": "c"}
     assert result.failures == {"127.9.0.2": "snmp_auth_failed"}
     assert result.per_credential["b"] == {"tried": 2, "answered": 1, "identified": 0}
+
+
+def _snapshot(inv):
+    return ([h for h in inv.hosts], {g: [h.name for h in inv.groups[g].get_hosts()] for g in inv.groups},
+            [g.name for g in inv.groups["all"].child_groups],
+            {h: dict(inv.hosts[h].vars) for h in inv.hosts})
+
+
+@pytest.mark.parametrize("late", [False, True])
+def test_inventory_built_during_the_final_wait_equals_a_fresh_build(plugin, late):
+    """The sweep hands over what answered before its final wait; the inventory built from it must be
+    exactly the one built from the final result, also when a device answers late (here one in a new
+    region, whose sysName makes an early host's name ambiguous, so that host is renamed)."""
+    early = [record("127.9.0.10", sys_name="c5535-b"), record("127.9.0.9", sys_name="c5535-a")]
+    final = early + ([record("127.9.1.7", "lab", sys_name="c5535-a", model="MF642C/643C/644C")] if late else [])
+    calls = []
+
+    def fake_discover(regions_, credential_sets, speculate=None):
+        speculate([dict(r) for r in early])
+        calls.append(list(plugin.inventory.hosts))
+        return [dict(r) for r in final], not late
+
+    plugin._discover = fake_discover
+    plugin.inventory.add_host("localhost")            # another source's host stays untouched
+    records = plugin._sweep_and_populate("x.canon.yml", REGIONS, [], False)
+    assert calls == [["localhost", "c5535-a", "c5535-b"]]
+    assert [r["address"] for r in records] == [r["address"] for r in final]
+
+    fresh = discovery.InventoryModule()
+    fresh.inventory = InventoryData()
+    fresh.templar = plugin.templar
+    fresh.get_option = plugin.get_option
+    fresh.inventory.add_host("localhost")
+    fresh._populate([dict(r) for r in final], REGIONS)
+    assert _snapshot(plugin.inventory) == _snapshot(fresh.inventory)
+    if late:
+        assert "c5535-a" not in plugin.inventory.hosts and "127.9.0.9" in plugin.inventory.hosts
+        assert "region_lab" in plugin.inventory.groups
+
+
+def test_no_early_build_over_another_sources_host(plugin):
+    """A host name another source already added cannot be taken back cleanly: no early build then."""
+    plugin.inventory.add_host("c5535-a")
+    assert plugin._populate([record("127.9.0.9", sys_name="c5535-a")], REGIONS, fresh_only=True) is False
+    assert list(plugin.inventory.hosts) == ["c5535-a"] and "canon" not in plugin.inventory.groups
