@@ -1,12 +1,26 @@
 #!/usr/bin/env python3
-"""Discovery benchmark: 1,000 simulated devices spread over a /16 of loopback.
+"""Discovery benchmark: 5,000 simulated devices spread over a /16 of loopback (65,534 addresses).
 
-Runs `ansible-inventory --list` with the printfleet.canon.discovery plugin (timeout 1 s, retries 1)
-and, on the same targets in the same run, two peers: onesixtyone (Debian package) and a naive
-per-target pysnmp v1arch loop with bounded concurrency. Prints wall time, addresses per second,
-devices found and peak memory for each. Prints figures only; it never fails on a time.
+Runs `ansible-inventory --list` with the printfleet.canon.discovery plugin (SNMPv1, timeout 1 s,
+retries 1: every address gets up to two probes, each answer is identified with the plugin's full
+identity read, and the inventory is built and printed) and, on the same targets in the same run,
+onesixtyone (Debian package; sweep only, it identifies nothing). Optionally a naive per-target
+pysnmp v1arch loop (--with-naive; slow). Prints wall time, addresses per second, devices found and
+correct, the peak RSS of each tool, the simulator's CPU time and peak RSS (VmHWM), the machine's
+load and the ratio plugin / onesixtyone. Prints figures only; it never fails on a time.
 
-    python tests/perf/bench_discovery.py [--devices 1000] [--network 127.210.0.0/16] [--rate 60000]
+    python tests/perf/bench_discovery.py [--devices 5000] [--network 127.210.0.0/16] [--rate 100000]
+
+What the two tools do differs, and the output says how:
+- onesixtyone sends one probe per address (v1 GET of sysDescr.0) with no pacing (-w 0), never
+  sends again, and ends 5 s after the last packet it sent or received (fixed in its code; it has
+  no timeout or retry option). Its only rate option is -w, whole milliseconds between packets: -w 1
+  would take over a minute for a /16, so -w 0 is its fastest setting.
+- the plugin paces probes at --rate per second, sends each unanswered probe once more after
+  --timeout, waits --timeout after its last probe, and reads sysDescr, sysObjectID, names,
+  MAC, serials, printer MIB objects and status from every device that answered.
+The simulator runs with --listen both: a wildcard socket drops datagrams to addresses without a
+device (as a network does, no ICMP) and each device has its own socket and receive queue.
 """
 
 from __future__ import annotations
@@ -34,22 +48,41 @@ from tests.integration.simfleet import SimulatedFleet, ansible_env, bin_path  # 
 CANON_MIX = ["ir-adv-c5535-iii", "mf642c", "ir-adv-dx-c5840", "lbp6670"]
 
 
-def run_measured(cmd, env=None, timeout=900):
-    """(wall seconds, peak RSS MiB, stdout) of one child process."""
-    started = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    out, err = proc.communicate(timeout=timeout)
-    wall = time.monotonic() - started
-    # the child is already reaped by communicate(); read its rusage from the children total delta
-    return wall, out, err, proc.returncode
+def proc_status(pid: int, key: str) -> float:
+    """A /proc/<pid>/status figure in MiB (VmHWM: peak resident set)."""
+    try:
+        with open("/proc/%d/status" % pid) as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float("nan")
 
 
-def peak_rss_mib(cmd, env=None):
-    """Run once more under /usr/bin/time-like accounting (os.wait4) to read the peak RSS."""
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    _, _, usage = os.wait4(proc.pid, 0)
-    proc.returncode = 0
-    return usage.ru_maxrss / 1024.0
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process (from /proc/<pid>/stat)."""
+    try:
+        with open("/proc/%d/stat" % pid) as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return float("nan")
+
+
+def run_measured(cmd, env=None):
+    """(wall seconds, stdout, stderr, return code, peak RSS MiB, CPU seconds) of one child process,
+    measured in the same run (os.wait4 gives the child's own resource usage)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, env=env)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return (wall, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
+                proc.returncode, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime)
 
 
 def fleet_spec(network: str, devices: int):
@@ -82,36 +115,54 @@ async def naive_pysnmp(targets, port, timeout, retries, concurrency):
     return found
 
 
+def load_average() -> str:
+    try:
+        with open("/proc/loadavg") as fh:
+            return " ".join(fh.read().split()[:3])
+    except OSError:
+        return "?"
+
+
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--devices", type=int, default=1000)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--devices", type=int, default=5000)
     ap.add_argument("--network", default="127.210.0.0/16")
-    ap.add_argument("--rate", type=int, default=60000, help="discovery plugin probes per second")
+    ap.add_argument("--rate", type=int, default=100000, help="discovery plugin probes per second")
     ap.add_argument("--timeout", type=float, default=1.0)
     ap.add_argument("--retries", type=int, default=1)
+    ap.add_argument("--concurrency", type=int, default=512, help="identification requests in flight")
+    ap.add_argument("--with-naive", action="store_true", help="also run the naive pysnmp loop (about a minute)")
     ap.add_argument("--naive-concurrency", type=int, default=4096)
     ap.add_argument("--skip-peers", action="store_true")
-    ap.add_argument("--port", type=int, default=16100, help="SNMP port of the simulated fleet (wildcard listener)")
+    ap.add_argument("--port", type=int, default=26161,
+                    help="SNMP port of the simulated fleet (its wildcard socket takes the port on every address)")
     args = ap.parse_args()
 
     spec, hosts = fleet_spec(args.network, args.devices)
     print("starting simulator: %d devices over %s (%d addresses)..." % (args.devices, args.network, hosts), flush=True)
     t0 = time.monotonic()
-    sim = SimulatedFleet(spec, port=args.port, ready_timeout=300, extra_args=["--listen", "any"])
-    print("simulator ready in %.1fs" % (time.monotonic() - t0), flush=True)
+    sim = SimulatedFleet(spec, port=args.port, ready_timeout=600, extra_args=["--listen", "both", "--no-http"])
+    sim_pid = sim.proc.pid
+    print("simulator ready in %.1fs (pid %d, resident %.0f MiB)"
+          % (time.monotonic() - t0, sim_pid, proc_status(sim_pid, "VmRSS")), flush=True)
     tmp = tempfile.mkdtemp(prefix="bench-discovery-")
     rows = []
+    loads = []
+    expected = {d["address"] for d in sim.devices}
     try:
         config = {"plugin": "printfleet.canon.discovery", "regions": [{"name": "bench", "networks": [args.network]}],
                   "credentials": [{"name": "v1", "version": "1", "community": "public"}],
                   "port": args.port, "timeout": args.timeout, "retries": args.retries, "rate": args.rate,
-                  "concurrency": 512, "max_hosts": 70000}
+                  "concurrency": args.concurrency, "max_hosts": 70000}
         path = os.path.join(tmp, "bench.canon.yml")
         with open(path, "w") as fh:
             yaml.safe_dump(config, fh)
         cmd = [bin_path("ansible-inventory"), "-i", path, "--list"]
         env = ansible_env()
-        wall, out, err, rc = run_measured(cmd, env=env)
+        loads.append(load_average())
+        sim_cpu = cpu_seconds(sim_pid)
+        wall, out, err, rc, rss, cpu = run_measured(cmd, env=env)
+        sim_cpu = cpu_seconds(sim_pid) - sim_cpu
         if rc != 0:
             print(err)
             return 1
@@ -126,9 +177,10 @@ def main() -> int:
                     and plain(by_addr[d["address"]]["canon_serial"]) == d["serial"]
                     and plain(by_addr[d["address"]]["canon_model"]) == d["model"]
                     and plain(by_addr[d["address"]]["canon_region"]) == "bench")
-        rss = peak_rss_mib(cmd, env=env)
-        rows.append(("printfleet.canon.discovery (ansible-inventory --list)", wall, len(hv), exact, rss))
-        floor = args.timeout * (args.retries + 1)
+        rows.append(("printfleet.canon.discovery (ansible-inventory --list)", wall, len(hv), exact, rss, cpu, sim_cpu))
+        for line in err.splitlines():
+            if "WARNING" in line:
+                print("  plugin: " + line.strip())
 
         if not args.skip_peers:
             hosts_file = os.path.join(tmp, "hosts.txt")
@@ -138,38 +190,56 @@ def main() -> int:
                     fh.write(str(ip) + "\n")
             if shutil.which("onesixtyone"):
                 cmd = ["onesixtyone", "-p", str(args.port), "-w", "0", "-i", hosts_file, "public"]
-                wall1, out1, _, _ = run_measured(cmd)
+                loads.append(load_average())
+                sim_cpu = cpu_seconds(sim_pid)
+                wall1, out1, _, _, rss1, cpu1 = run_measured(cmd)
+                sim_cpu = cpu_seconds(sim_pid) - sim_cpu
                 # onesixtyone prints "<address> [community] <sysDescr>" per answer
                 found = set(re.findall(r"(\d+\.\d+\.\d+\.\d+) \[public\]", out1))
-                rss1 = peak_rss_mib(cmd)
-                rows.append(("onesixtyone -w 0 (sweep only, sysDescr)", wall1, len(found),
-                             len(found & {d["address"] for d in sim.devices}), rss1))
+                rows.append(("onesixtyone -w 0 (sweep only, sysDescr)", wall1, len(found), len(found & expected),
+                             rss1, cpu1, sim_cpu))
             else:
-                rows.append(("onesixtyone: not installed (scripts/setup.sh --test-tools)", float("nan"), 0, 0, 0))
-            code = ("import asyncio,json,sys;sys.path.insert(0,%r);from tests.perf.bench_discovery import naive_pysnmp;"
-                    "import ipaddress;t=[str(i) for i in ipaddress.ip_network(%r).hosts()];"
-                    "print(json.dumps(asyncio.run(naive_pysnmp(t,%d,%r,%r,%r))))"
-                    % (ROOT, args.network, args.port, args.timeout, args.retries, args.naive_concurrency))
-            cmd = [sys.executable, "-c", code]
-            wall2, out2, err2, _ = run_measured(cmd)
-            found2 = set(json.loads(out2 or "[]"))
-            rss2 = peak_rss_mib(cmd)
-            rows.append(("naive pysnmp v1arch loop, concurrency %d (sweep only)" % args.naive_concurrency, wall2,
-                         len(found2), len(found2 & {d["address"] for d in sim.devices}), rss2))
+                rows.append(("onesixtyone: not installed (scripts/setup.sh --test-tools)", float("nan"), 0, 0, 0,
+                             0, 0))
+            if args.with_naive:
+                code = ("import asyncio,json,sys;sys.path.insert(0,%r);from tests.perf.bench_discovery import "
+                        "naive_pysnmp;import ipaddress;t=[str(i) for i in ipaddress.ip_network(%r).hosts()];"
+                        "print(json.dumps(asyncio.run(naive_pysnmp(t,%d,%r,%r,%r))))"
+                        % (ROOT, args.network, args.port, args.timeout, args.retries, args.naive_concurrency))
+                loads.append(load_average())
+                sim_cpu = cpu_seconds(sim_pid)
+                wall2, out2, _, _, rss2, cpu2 = run_measured([sys.executable, "-c", code])
+                sim_cpu = cpu_seconds(sim_pid) - sim_cpu
+                found2 = set(json.loads(out2 or "[]"))
+                rows.append(("naive pysnmp v1arch loop, concurrency %d (sweep only)" % args.naive_concurrency,
+                             wall2, len(found2), len(found2 & expected), rss2, cpu2, sim_cpu))
+        sim_peak = proc_status(sim_pid, "VmHWM")
     finally:
         sim.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
     print()
-    print("Discovery of %d devices over %s: %d addresses, timeout %ss, retries %d (floor %.1fs, 3x floor %.1fs)"
-          % (args.devices, args.network, hosts, args.timeout, args.retries, floor, 3 * floor))
-    print("%-58s %9s %12s %8s %8s %9s" % ("tool", "wall s", "addresses/s", "found", "correct", "peak MiB"))
-    for name, wall, found, correct, rss in rows:
-        print("%-58s %9.2f %12.0f %8d %8d %9.1f" % (name, wall, hosts / wall if wall == wall and wall else 0,
-                                                  found, correct, rss))
+    print("Discovery of %d devices over %s: %d addresses; load average before each tool: %s"
+          % (args.devices, args.network, hosts, "; ".join(loads)))
+    print("%-56s %8s %12s %7s %8s %9s %8s %8s" % ("tool", "wall s", "addresses/s", "found", "correct", "peak MiB",
+                                                 "CPU s", "sim CPU"))
+    for name, wall, found, correct, rss, cpu, scpu in rows:
+        print("%-56s %8.2f %12.0f %7d %8d %9.1f %8.2f %8.2f" % (
+            name, wall, hosts / wall if wall == wall and wall else 0, found, correct, rss, cpu, scpu))
+    print("simulator (one process, %d devices): peak RSS (VmHWM) %.1f MiB" % (args.devices, sim_peak))
+    if len(rows) > 1 and rows[1][1] == rows[1][1] and rows[1][1]:
+        print("ratio plugin / onesixtyone wall time: %.2fx (target <= 1.0x)" % (rows[0][1] / rows[1][1]))
     print()
+    print("plugin: SNMPv1 community 'public', rate %d probes/s, timeout %ss, retries %d: each silent address gets %d "
+          "probes and %.1fs; answers identified (%d in flight) and the inventory built and printed as JSON."
+          % (args.rate, args.timeout, args.retries, args.retries + 1, args.timeout * (args.retries + 1),
+             args.concurrency))
+    print("onesixtyone: SNMPv1 community 'public', -w 0 (no pacing; -w counts whole ms, -w 1 would take over 65 s "
+          "for a /16), one probe per address, no retries, ends 5 s after its last packet (fixed): "
+          "sweep only, no identity, no inventory.")
     print("'correct' = devices whose serial, model and region match the simulator manifest (peers: addresses only).")
-    print("The plugin row includes ansible-inventory start-up, the sweep, identification and inventory building.")
+    print("The plugin row includes ansible-inventory start-up, the sweep, identification and inventory building; "
+          "'sim CPU' is the simulator's CPU time during that tool's run.")
     return 0
 
 
