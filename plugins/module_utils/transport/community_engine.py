@@ -94,7 +94,7 @@ class CommunityEngine:
                 future.cancel()
         self.pending.clear()
 
-    async def resolve(self, target: SnmpTarget) -> Tuple[int, Tuple[Any, ...]]:
+    async def resolve(self, target: Any) -> Tuple[int, Tuple[Any, ...]]:
         """(address family, socket address); IP literals skip the resolver, names prefer IPv4."""
         key = (target.host, target.port)
         found = self._addresses.get(key)
@@ -152,7 +152,7 @@ class CommunityEngine:
             if self._next_id not in self.pending:
                 return self._next_id
 
-    async def exchange(self, target: SnmpTarget, pdu_type: int, var_binds: Sequence[Tuple[str, bytes]],
+    async def exchange(self, target: Any, pdu_type: int, var_binds: Sequence[Tuple[str, bytes]],
                        non_repeaters: int = 0, max_repetitions: int = 0) -> "ber.Message":
         """One request, re-sent ``retries`` times ``timeout`` seconds apart; the answer, or
         CanonError('snmp_no_response'), or CanonError('snmp_malformed_response') when all that came

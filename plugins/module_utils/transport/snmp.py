@@ -68,6 +68,7 @@ ERROR_STATUS_NAMES = {
 # otherwise keep a module busy for minutes and return megabytes. Documented in docs/robustness.md.
 MAX_WALK_ROWS = 10000
 
+
 class _NoSuch:
     """The device has no such object (v1 noSuchName, v2 noSuchObject/noSuchInstance/endOfMibView)."""
 

@@ -126,7 +126,7 @@ class V3Engine:
             self.engine = None
 
     async def request(self, kind: str, target: Any, var_binds: Sequence[Tuple[str, Any]],
-                          non_repeaters: int, max_repetitions: int) -> Tuple[int, int, List[Tuple[str, Any]]]:
+                      non_repeaters: int, max_repetitions: int) -> Tuple[int, int, List[Tuple[str, Any]]]:
         creds = target.credentials
         key = (target.host, target.port, target.timeout, target.retries)
         if key not in self.transports:
