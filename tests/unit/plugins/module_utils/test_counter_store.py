@@ -360,8 +360,8 @@ def test_schema_1_store_reads_in_check_mode_and_upgrades_to_device_name_and_loca
     assert latest_schema_version() >= 2
     with CounterStore(path=path, create=False, migrate=False) as checked:      # check mode
         [device] = checked.devices()
-        assert (device.serial, device.model, device.name, device.location) == ("2XA01234", "iR-ADV C5535",
-                                                                              None, None)
+        expected = ("2XA01234", "iR-ADV C5535", None, None)
+        assert (device.serial, device.model, device.name, device.location) == expected
         assert [r.value for r in checked.readings()] == [12345]
         with pytest.raises(CanonError) as err:
             checked.record_captures([capture(at=T0 + timedelta(days=1))])

@@ -202,4 +202,3 @@ def test_credentials_named_v3_after_a_v1_write_are_refused():
     with pytest.raises(CanonError) as err:
         snmp.run(scenario)
     assert err.value.error_code == "snmp_error" and engine_writes == [1]
-
