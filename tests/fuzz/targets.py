@@ -20,6 +20,9 @@ from typing import Any, Callable, List, Tuple
 from hypothesis import strategies as st
 
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+# imported here, not inside a case: the inventory plugin pulls in ansible's inventory and templating
+# stack, and the first case of a target is timed with tracemalloc on (a cold import there took 48 s in CI)
+from ansible_collections.printfleet.canon.plugins.inventory import discovery
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import ber, oids
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (
     NO_SUCH, SnmpCredentials, SnmpTarget)
@@ -223,7 +226,6 @@ async def _sweep_classify(client: Any) -> Any:
 
 async def _sweep_identify_v1(client: Any) -> Any:
     """Discovery's SNMPv1 identification (one GETNEXT, GET for what it cannot decide), then classify."""
-    from ansible_collections.printfleet.canon.plugins.inventory import discovery
     from ansible_collections.printfleet.canon.plugins.module_utils.device import identity
     from ansible_collections.printfleet.canon.plugins.module_utils.transport import sweep
     values = await sweep.get_v1(client, TARGET, discovery.IDENTIFY_OIDS)
