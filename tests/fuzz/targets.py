@@ -20,9 +20,6 @@ from typing import Any, Callable, List, Tuple
 from hypothesis import strategies as st
 
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
-# imported here, not inside a case: the inventory plugin pulls in ansible's inventory and templating
-# stack, and the first case of a target is timed with tracemalloc on (a cold import there took 48 s in CI)
-from ansible_collections.printfleet.canon.plugins.inventory import discovery
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import ber, oids
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (
     NO_SUCH, SnmpCredentials, SnmpTarget)
@@ -154,18 +151,6 @@ class FuzzClient:
     def walk_warnings(self, host: str) -> List[str]:
         return []
 
-    async def _request(self, kind: str, target: SnmpTarget, var_binds: Any, non_repeaters: int = 0,
-                       max_repetitions: int = 0) -> Any:
-        """A raw answer of any shape (sweep.get_v1's GETNEXT): any error status and index, OIDs equal
-        to, below, above or unrelated to the asked ones (or not OIDs), too few or too many of them."""
-        names = [name for name, _v in var_binds] or ["1.3"]
-        near = st.sampled_from(names)
-        oid_text = st.one_of(near, near.map(lambda o: o + ".0"), near.map(lambda o: o.rsplit(".", 1)[0]),
-                             near.map(lambda o: o[:-1] + "9"), st.just("1.3"), st.text(max_size=6))
-        status = self.data.draw(st.sampled_from([0, 0, 0, 2, 5]))
-        index = self.data.draw(st.integers(-1, len(names) + 2))
-        return status, index, self.data.draw(st.lists(st.tuples(oid_text, SNMP_VALUES), max_size=len(names) + 1))
-
 
 TARGET = SnmpTarget("127.175.9.9", 161, SnmpCredentials(version="2c"), timeout=0.1, retries=0)
 
@@ -220,16 +205,6 @@ async def _sweep_classify(client: Any) -> Any:
     from ansible_collections.printfleet.canon.plugins.inventory import discovery
     from ansible_collections.printfleet.canon.plugins.module_utils.device import identity
     values = await client.get(TARGET, discovery.IDENTIFY_OIDS)
-    return {"identity": identity.classify(values),
-            "error_state": identity.decode_error_state(values.get(oids.HR_PRINTER_ERROR_STATE_1))}
-
-
-async def _sweep_identify_v1(client: Any) -> Any:
-    """Discovery's SNMPv1 identification (one GETNEXT, GET for what it cannot decide), then classify."""
-    from ansible_collections.printfleet.canon.plugins.module_utils.device import identity
-    from ansible_collections.printfleet.canon.plugins.module_utils.transport import sweep
-    values = await sweep.get_v1(client, TARGET, discovery.IDENTIFY_OIDS)
-    assert set(values) == set(discovery.IDENTIFY_OIDS), "get_v1 answered other objects than asked"
     return {"identity": identity.classify(values),
             "error_state": identity.decode_error_state(values.get(oids.HR_PRINTER_ERROR_STATE_1))}
 
@@ -373,7 +348,6 @@ def _targets() -> List[Target]:
         Target("inputs", st.data(), reader(_inputs), jsonable=True, group="snmp"),
         Target("counters.capture_one", st.data(), reader(_counters), jsonable=True, group="snmp"),
         Target("sweep.classify", st.data(), reader(_sweep_classify), jsonable=True, group="snmp"),
-        Target("sweep.identify_v1", st.data(), reader(_sweep_identify_v1), jsonable=True, group="snmp"),
         # --- address books ---------------------------------------------------------------------------
         Target("abook.canon_csv", mutated(_canon_csv_seed()), _parse("parse_canon_csv", "addressbook.formats.abook_csv"),
                abook),
