@@ -420,6 +420,7 @@ from datetime import timedelta
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.printfleet.canon.plugins.module_utils.counters import capture as counters
+from ansible_collections.printfleet.canon.plugins.module_utils.counters import targets_file
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import snmp
 from ansible_collections.printfleet.canon.plugins.module_utils.core.connection import (
     SNMP_ARGUMENT_SPEC, snmp_argument_spec, target_from_params)
@@ -427,7 +428,6 @@ from ansible_collections.printfleet.canon.plugins.module_utils.core.errors impor
 from ansible_collections.printfleet.canon.plugins.module_utils.core.module_support import canon_errors_fail, require
 
 CONNECTION_KEYS = [k for k in SNMP_ARGUMENT_SPEC if k != "host"]
-SECRET_KEYS = [k for k in CONNECTION_KEYS if SNMP_ARGUMENT_SPEC[k].get("no_log")]
 
 
 def target_options():
@@ -530,54 +530,13 @@ def record(params, results, check_mode):
             "readings_present": len(hits), "devices_new": [], "conflicts": [], "resets": [], "check_mode": True}
 
 
-def load_targets_file(module, path):
-    """The entries of O(targets_file), checked like O(targets); secrets in it are masked from now on."""
-    import json
-
-    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise CanonError("invalid_argument", "targets_file %s cannot be read: %s" % (path, exc.strerror or exc))
-    try:
-        text = raw.decode("utf-8-sig")
-        if text.lstrip()[:1] in ("[", "{"):
-            data = json.loads(text)     # JSON (what scripts write): ten times faster than YAML
-        else:
-            import yaml
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except UnicodeDecodeError as exc:
-        raise CanonError("invalid_argument", "targets_file %s is not UTF-8 text (byte %d)" % (path, exc.start))
-    except ValueError as exc:           # json.JSONDecodeError names line and column
-        raise CanonError("invalid_argument", "targets_file %s is not valid JSON: %s" % (path, exc))
-    except Exception as exc:            # yaml.YAMLError names line and column  # pylint: disable=broad-except
-        raise CanonError("invalid_argument", "targets_file %s is not valid YAML: %s" % (path, exc))
-    if isinstance(data, dict) and "targets" in data:
-        data = data["targets"]
-    if not isinstance(data, list):
-        raise CanonError("invalid_argument", "targets_file %s must hold a list of targets (or a mapping with a "
-                         "'targets' list), not %s" % (path, type(data).__name__))
-    for number, entry in enumerate(data, start=1):
-        if not isinstance(entry, dict):
-            raise CanonError("invalid_argument", "targets_file %s: entry %d is %s, not a mapping with 'host'"
-                             % (path, number, type(entry).__name__))
-        for key in SECRET_KEYS:
-            if entry.get(key) not in (None, ""):
-                module.no_log_values.add(str(entry[key]))
-    checked = ArgumentSpecValidator({"targets": argument_spec()["targets"]}).validate({"targets": data})
-    if checked.error_messages:
-        raise CanonError("invalid_argument", "targets_file %s: %s" % (path, "; ".join(checked.error_messages[:5])))
-    return checked.validated_parameters["targets"]
-
-
 def run_module(module):
     params = module.params
     if params.get("targets_file") is not None:
         if params.get("targets") is not None or params.get("host"):
             raise CanonError("invalid_argument", "give one of host, targets and targets_file")
-        params["targets"] = load_targets_file(module, params["targets_file"])
+        params["targets"] = targets_file.load(params["targets_file"], argument_spec()["targets"],
+                                              module.no_log_values)
     bulk = params.get("targets") is not None
     if bulk and params.get("host"):
         raise CanonError("invalid_argument", "give either host (one device) or targets (bulk mode), not both")
