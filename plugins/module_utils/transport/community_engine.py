@@ -11,18 +11,17 @@ uses ``community_loop.py`` instead. Both engines share one contract: ``exchange`
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import random
 import socket
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ansible_collections.printfleet.canon.plugins.module_utils.transport import ber
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
+from ansible_collections.printfleet.canon.plugins.module_utils.transport.community_loop import (
+    count_malformed, literal_address, next_request_id, preferred_address, unresolvable)
 
 # Answers of thousands of devices may arrive while the event loop is busy parsing.
 RECEIVE_BUFFER = 8 * 1024 * 1024
-# How many source addresses of undecodable answers are remembered (per socket).
-MALFORMED_SOURCES = 65536
 
 
 class Endpoint(asyncio.DatagramProtocol):
@@ -44,9 +43,7 @@ class Endpoint(asyncio.DatagramProtocol):
             msg = ber.decode_message(data)
         except (ber.BerError, ValueError, IndexError):
             self.stray += 1
-            source = (addr[0], addr[1])
-            if source in self.malformed or len(self.malformed) < MALFORMED_SOURCES:
-                self.malformed[source] = self.malformed.get(source, 0) + 1
+            count_malformed(self.malformed, addr)
             return
         waiting = self.pending.get(msg.request_id) if msg.version in (0, 1) else None
         if waiting is None or waiting[0] != (addr[0], addr[1]) or msg.pdu_type != ber.GET_RESPONSE:
@@ -97,21 +94,14 @@ class CommunityEngine:
     async def resolve(self, target: Any) -> Tuple[int, Tuple[Any, ...]]:
         """(address family, socket address); IP literals skip the resolver, names prefer IPv4."""
         key = (target.host, target.port)
-        found = self._addresses.get(key)
+        found = self._addresses.get(key) or literal_address(target.host, target.port)
         if found is None:
             try:
-                ip = ipaddress.ip_address(target.host)
-                found = (socket.AF_INET6 if ip.version == 6 else socket.AF_INET, (str(ip), target.port))
-            except ValueError:
-                try:
-                    infos = await asyncio.get_running_loop().getaddrinfo(target.host, target.port,
-                                                                         type=socket.SOCK_DGRAM)
-                except (OSError, UnicodeError) as exc:
-                    raise CanonError("snmp_no_response", "%s: cannot resolve %s: %s"
-                                     % (target.label, target.host, exc))
-                infos.sort(key=lambda info: info[0] != socket.AF_INET)
-                found = (infos[0][0], tuple(infos[0][4]))
-            self._addresses[key] = found
+                found = preferred_address(await asyncio.get_running_loop().getaddrinfo(
+                    target.host, target.port, type=socket.SOCK_DGRAM))
+            except (OSError, UnicodeError) as exc:
+                raise unresolvable(target, exc)
+        self._addresses[key] = found
         return found
 
     async def _endpoint(self, family: int) -> Endpoint:
@@ -147,10 +137,8 @@ class CommunityEngine:
         return endpoint
 
     def _request_id(self) -> int:
-        while True:
-            self._next_id = (self._next_id + 1) & 0x7FFFFFFF or 1
-            if self._next_id not in self.pending:
-                return self._next_id
+        self._next_id = next_request_id(self._next_id, self.pending)
+        return self._next_id
 
     async def exchange(self, target: Any, pdu_type: int, var_binds: Sequence[Tuple[str, bytes]],
                        non_repeaters: int = 0, max_repetitions: int = 0) -> "ber.Message":

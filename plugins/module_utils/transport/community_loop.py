@@ -30,6 +30,47 @@ from ansible_collections.printfleet.canon.plugins.module_utils.transport import 
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 
 
+# How many source addresses of undecodable answers are remembered (per socket or engine): a device
+# answering garbage is told apart from a silent one; bounded against floods.
+MALFORMED_SOURCES = 65536
+
+Address = Tuple[int, Tuple[Any, ...]]
+
+
+def literal_address(host: str, port: int) -> Optional[Address]:
+    """(address family, socket address) of an IP literal, without the resolver; None for a name."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return (socket.AF_INET6 if ip.version == 6 else socket.AF_INET, (str(ip), port))
+
+
+def preferred_address(infos: List[Any]) -> Address:
+    """The resolver's answer to use: IPv4 first."""
+    infos = sorted(infos, key=lambda info: info[0] != socket.AF_INET)
+    return (infos[0][0], tuple(infos[0][4]))
+
+
+def unresolvable(target: Any, exc: BaseException) -> CanonError:
+    return CanonError("snmp_no_response", "%s: cannot resolve %s: %s" % (target.label, target.host, exc))
+
+
+def count_malformed(malformed: Dict[Tuple[str, int], int], source: Any) -> None:
+    """One more undecodable datagram from ``source`` (bounded by MALFORMED_SOURCES)."""
+    key = (source[0], source[1])
+    if key in malformed or len(malformed) < MALFORMED_SOURCES:
+        malformed[key] = malformed.get(key, 0) + 1
+
+
+def next_request_id(current: int, in_use: Any) -> int:
+    """The request id after ``current`` (31 bits, never 0) that no request in flight uses."""
+    while True:
+        current = (current + 1) & 0x7FFFFFFF or 1
+        if current not in in_use:
+            return current
+
+
 class NeedsEventLoop(BaseException):
     """Raised inside a blocking run when a request needs asyncio (SNMPv3): the run starts over there.
 
@@ -119,20 +160,13 @@ class BlockingCommunityEngine:
     def resolve(self, target: Any) -> Tuple[int, Tuple[Any, ...]]:
         """(address family, socket address); IP literals skip the resolver, names prefer IPv4."""
         key = (target.host, target.port)
-        found = self._addresses.get(key)
+        found = self._addresses.get(key) or literal_address(target.host, target.port)
         if found is None:
             try:
-                ip = ipaddress.ip_address(target.host)
-                found = (socket.AF_INET6 if ip.version == 6 else socket.AF_INET, (str(ip), target.port))
-            except ValueError:
-                try:
-                    infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_DGRAM)
-                except (OSError, UnicodeError) as exc:
-                    raise CanonError("snmp_no_response", "%s: cannot resolve %s: %s"
-                                     % (target.label, target.host, exc))
-                infos.sort(key=lambda info: info[0] != socket.AF_INET)
-                found = (infos[0][0], tuple(infos[0][4]))
-            self._addresses[key] = found
+                found = preferred_address(socket.getaddrinfo(target.host, target.port, type=socket.SOCK_DGRAM))
+            except (OSError, UnicodeError) as exc:
+                raise unresolvable(target, exc)
+        self._addresses[key] = found
         return found
 
     def _socket(self, family: int) -> socket.socket:
@@ -145,10 +179,8 @@ class BlockingCommunityEngine:
         return sock
 
     def _request_id(self) -> int:
-        while True:
-            self._next_id = (self._next_id + 1) & 0x7FFFFFFF or 1
-            if self._next_id not in self.waiting:
-                return self._next_id
+        self._next_id = next_request_id(self._next_id, self.waiting)
+        return self._next_id
 
     async def exchange(self, target: Any, pdu_type: int, var_binds: Sequence[Tuple[str, bytes]],
                        non_repeaters: int = 0, max_repetitions: int = 0) -> "ber.Message":
@@ -187,9 +219,7 @@ class BlockingCommunityEngine:
                 msg = ber.decode_message(data)
             except (ber.BerError, ValueError, IndexError):
                 self.stray += 1
-                key = (source[0], source[1])
-                if key in self.malformed or len(self.malformed) < 65536:
-                    self.malformed[key] = self.malformed.get(key, 0) + 1
+                count_malformed(self.malformed, source)
                 continue
             exchange = self.waiting.get(msg.request_id) if msg.version in (0, 1) else None
             if (exchange is None or (exchange.address[0], exchange.address[1]) != (source[0], source[1])
