@@ -139,7 +139,11 @@ def test_discovery_groups_hostvars_and_golden(dfleet, dnet, tmp_path):
     assert "no-such-printer.invalid" in log and "does not resolve" in log
     assert "1 row(s) skipped because State is not Managed" in log
     assert "sweeping" in log and "devices identified" in log        # progress at -v
-    # golden comparison: the whole structure, with this worker's network replaced
+    # golden comparison: the whole structure, with this worker's network replaced; ansible-inventory
+    # adds an empty ansible_local to every host when inject_facts_as_vars is off (ansible.cfg): that is
+    # ansible-core's fact policy, not the plugin's output
+    for values in hostvars.values():
+        assert values.pop("ansible_local", {}) == {}
     text = json.dumps(inv, indent=1, sort_keys=True).replace(dnet + ".", "127.NET.")
     if os.environ.get("PRINTFLEET_REGENERATE_GOLDEN"):
         with open(GOLDEN, "w") as fh:
