@@ -10,21 +10,28 @@ failure instead of agreeing with itself.
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import os
 import sys
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_MODULE = "printfleet_simulator_protocol_table"
 
 
-def _load(name: str):
-    """Import ``plugins.module_utils.<name>`` from this checkout (repo root on sys.path)."""
-    if _ROOT not in sys.path:
-        sys.path.append(_ROOT)
-    return importlib.import_module("plugins.module_utils." + name)
+def _load(relative_path: str):
+    """Load one standalone file of plugins/module_utils by path, without its packages (their
+    ``__init__`` belongs to the collection's module runs, not to the simulator)."""
+    if _MODULE in sys.modules:
+        return sys.modules[_MODULE]
+    spec = importlib.util.spec_from_file_location(_MODULE, os.path.join(_ROOT, "plugins", "module_utils",
+                                                                       relative_path))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_MODULE] = module     # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
 
 
-protocol = _load("transport.protocol_table")
+protocol = _load(os.path.join("transport", "protocol_table.py"))
 
 CLASSIC = protocol.CLASSIC
 PORTAL = protocol.PORTAL
