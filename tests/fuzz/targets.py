@@ -10,6 +10,7 @@ ends in bounded time, memory stays bounded, and reader results are JSON-able (An
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import os
 import tempfile
@@ -19,8 +20,14 @@ from typing import Any, Callable, List, Tuple
 
 from hypothesis import strategies as st
 
+# imported at collection, never inside a timed case: a first import there (the inventory plugin pulls in
+# ansible's inventory and templating stack) runs with tracemalloc on, and any module a case adds to
+# sys.modules makes hypothesis scan the new local modules for constants at its next draw, in the case
+from ansible_collections.printfleet.canon.plugins.inventory import discovery
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
-from ansible_collections.printfleet.canon.plugins.module_utils.transport import ber, oids
+from ansible_collections.printfleet.canon.plugins.module_utils.counters import capture
+from ansible_collections.printfleet.canon.plugins.module_utils.device import identity
+from ansible_collections.printfleet.canon.plugins.module_utils.transport import ber, oids, sweep
 from ansible_collections.printfleet.canon.plugins.module_utils.transport.snmp import (
     NO_SUCH, SnmpCredentials, SnmpTarget)
 
@@ -128,6 +135,14 @@ TABLE_VALUES = st.one_of(
     st.none(), st.builds(ber.OutOfRange, st.just(ber.COUNTER32), st.integers(2 ** 32, 2 ** 64)))
 # a GET may also answer "no such object" (a walk never returns one: it ends the column)
 SNMP_VALUES = st.one_of(TABLE_VALUES, st.just(NO_SUCH))
+# Names in an answer that are not OIDs. Not st.text(): its default alphabet makes hypothesis build a
+# table of every Unicode code point UTF-8-encoded and decoded back (1.1 million of them) the first
+# time a process draws one, unless .hypothesis/unicode_data holds it from an earlier run (a fresh CI
+# checkout has none). Drawn inside a timed case with tracemalloc on, that took 17.5 s of CPU (1.2 s
+# without tracemalloc): the case of 38-48 s that replay could not reproduce (the table was built by
+# then). test_fuzz.py builds hypothesis's tables before timing anyway; a name needs no Unicode.
+NOT_OIDS = st.one_of(st.lists(st.sampled_from("0123456789.-+ x\u0661\u00b2"), max_size=6).map("".join),
+                     st.none(), st.integers(-2, 2 ** 70), st.binary(max_size=6))
 
 
 class FuzzClient:
@@ -136,10 +151,16 @@ class FuzzClient:
 
     def __init__(self, data: Any) -> None:
         self.data = data
+        self.gets: List[List[str]] = []         # the objects each GET asked for
+        self.requests = 0                       # raw requests (sweep.get_v1's GETNEXT rounds)
 
     async def get(self, target: SnmpTarget, wanted: Any) -> dict:
         wanted = list(wanted)
-        return {o: self.data.draw(SNMP_VALUES) for o in wanted}
+        self.gets.append(wanted)
+        # one draw for the whole answer, not one per object: each top-level draw costs hypothesis a
+        # snapshot of the random module's state (Random.getstate), ~1 ms with tracemalloc on
+        values = self.data.draw(st.lists(SNMP_VALUES, min_size=len(wanted), max_size=len(wanted)))
+        return dict(zip(wanted, values))
 
     async def walk_columns(self, target: SnmpTarget, columns: dict, max_rows: Any = None,
                            max_repetitions: int = 25) -> dict:
@@ -150,6 +171,25 @@ class FuzzClient:
 
     def walk_warnings(self, host: str) -> List[str]:
         return []
+
+    async def _request(self, kind: str, target: SnmpTarget, var_binds: Any, non_repeaters: int = 0,
+                       max_repetitions: int = 0) -> Any:
+        """A raw answer of any shape (sweep.get_v1's GETNEXT): any error status and index, OIDs equal
+        to, below, above or unrelated to the asked ones (or not OIDs), too few or too many of them."""
+        self.requests += 1
+        return self.data.draw(_raw_answer(tuple(name for name, _v in var_binds) or ("1.3",)))
+
+
+@functools.lru_cache(maxsize=256)
+def _raw_answer(names: Tuple[str, ...]) -> Any:
+    """(error status, error index, var binds) answering a request for ``names``: one strategy per name
+    list, built once (rounds of every case ask the same lists; a new strategy costs hypothesis a check)."""
+    near = st.sampled_from(names)
+    oid_text = st.one_of(near, near.map(lambda o: o + ".0"), near.map(lambda o: o.rsplit(".", 1)[0]),
+                         near.map(lambda o: o[:-1] + "9"), st.just("1.3"), NOT_OIDS)
+    return st.tuples(st.sampled_from([0, 0, 2, 2, 5]),               # noSuchName (2): another round
+                     st.integers(-1, len(names) + 2),
+                     st.lists(st.tuples(oid_text, SNMP_VALUES), max_size=len(names) + 1))
 
 
 TARGET = SnmpTarget("127.175.9.9", 161, SnmpCredentials(version="2c"), timeout=0.1, retries=0)
@@ -165,32 +205,26 @@ def reader(coro_fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _identity(client: Any) -> Any:
-    from ansible_collections.printfleet.canon.plugins.module_utils.device import identity
     return identity.gather_identity(client, TARGET)
 
 
 def _status(client: Any) -> Any:
-    from ansible_collections.printfleet.canon.plugins.module_utils.device import identity
     return identity.gather_status(client, TARGET)
 
 
 def _alerts(client: Any) -> Any:
-    from ansible_collections.printfleet.canon.plugins.module_utils.device import identity
     return identity.gather_alerts(client, TARGET)
 
 
 def _supplies(client: Any) -> Any:
-    from ansible_collections.printfleet.canon.plugins.module_utils.device import identity
     return identity.gather_supplies(client, TARGET)
 
 
 def _inputs(client: Any) -> Any:
-    from ansible_collections.printfleet.canon.plugins.module_utils.device import identity
     return identity.gather_inputs(client, TARGET)
 
 
 async def _counters(client: Any) -> Any:
-    from ansible_collections.printfleet.canon.plugins.module_utils.counters import capture
     job = capture.CaptureJob(TARGET.host, TARGET, "fuzz")
     result = await capture.capture_one(client, job, capture.Selection())
     if result.get("failed") and result.get("error_code") == "snmp_error" and ": " in result.get("error", "") \
@@ -202,9 +236,21 @@ async def _counters(client: Any) -> Any:
 
 async def _sweep_classify(client: Any) -> Any:
     """What discovery does with a swept device's answers: classify them into an identity."""
-    from ansible_collections.printfleet.canon.plugins.inventory import discovery
-    from ansible_collections.printfleet.canon.plugins.module_utils.device import identity
     values = await client.get(TARGET, discovery.IDENTIFY_OIDS)
+    return {"identity": identity.classify(values),
+            "error_state": identity.decode_error_state(values.get(oids.HR_PRINTER_ERROR_STATE_1))}
+
+
+async def _sweep_identify_v1(client: Any) -> Any:
+    """Discovery's SNMPv1 identification (one GETNEXT, GET for what it cannot decide), then classify.
+    Whatever the device answers, get_v1 asks at most one GETNEXT round per object (each noSuchName
+    drops one object, anything else ends the rounds) and one GET, of asked objects only, each once."""
+    values = await sweep.get_v1(client, TARGET, discovery.IDENTIFY_OIDS)
+    assert set(values) == set(discovery.IDENTIFY_OIDS), "get_v1 answered other objects than asked"
+    assert 1 <= client.requests <= len(discovery.IDENTIFY_OIDS), "%d GETNEXT rounds" % client.requests
+    assert len(client.gets) <= 1, "%d GETs" % len(client.gets)
+    for asked in client.gets:
+        assert len(asked) == len(set(asked)) and set(asked) <= set(discovery.IDENTIFY_OIDS), asked
     return {"identity": identity.classify(values),
             "error_state": identity.decode_error_state(values.get(oids.HR_PRINTER_ERROR_STATE_1))}
 
@@ -348,6 +394,7 @@ def _targets() -> List[Target]:
         Target("inputs", st.data(), reader(_inputs), jsonable=True, group="snmp"),
         Target("counters.capture_one", st.data(), reader(_counters), jsonable=True, group="snmp"),
         Target("sweep.classify", st.data(), reader(_sweep_classify), jsonable=True, group="snmp"),
+        Target("sweep.identify_v1", st.data(), reader(_sweep_identify_v1), jsonable=True, group="snmp"),
         # --- address books ---------------------------------------------------------------------------
         Target("abook.canon_csv", mutated(_canon_csv_seed()), _parse("parse_canon_csv", "addressbook.formats.abook_csv"),
                abook),
