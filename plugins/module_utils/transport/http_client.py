@@ -13,23 +13,33 @@ TLS context the session builds. ``HttpClient.request`` keeps the call shape the 
 
 Failures are raised as ``HttpError`` subclasses with the socket or TLS exception as their cause, so
 the session's error mapping (certificate, legacy TLS, reset, refused, timeout) sees the real reason.
+
+HTTP/1.1 itself (request line, headers, Content-Length and chunked bodies, keep-alive) is written here
+rather than taken from http.client: importing http.client pulls in the email package and cost each web
+module process about 8 ms, more than the rest of this file; Set-Cookie is parsed here for the same
+reason (http.cookies).
 """
 
 from __future__ import annotations
 
-import http.client
-import mimetypes
+import binascii
 import os
 import select
 import socket
 import ssl
-import uuid
-from http.cookies import CookieError, SimpleCookie
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 from urllib.parse import urlencode, urljoin, urlsplit
 
 MAX_REDIRECTS = 10
 REDIRECTS = (301, 302, 303, 307, 308)
+#: Limits on what a device may send before the body (as http.client has them).
+MAX_LINE = 65536
+MAX_HEADERS = 100
+DEFAULT_PORTS = {"http": 80, "https": 443}
+#: Content types of uploaded files by extension (the devices read the file, not this header).
+UPLOAD_TYPES = {".jar": "application/java-archive", ".zip": "application/zip", ".csv": "text/csv",
+                ".xml": "application/xml", ".txt": "text/plain", ".pem": "application/x-pem-file",
+                ".p12": "application/x-pkcs12", ".pfx": "application/x-pkcs12"}
 
 
 class HttpError(Exception):
@@ -81,32 +91,68 @@ class CookieJar:
     def header(self) -> str:
         return "; ".join("%s=%s" % item for item in self._values.items())
 
-    def update_from(self, message: http.client.HTTPMessage) -> Dict[str, str]:
+    def update_from(self, headers: "Headers") -> Dict[str, str]:
         """Take the Set-Cookie headers of an answer; the cookies it set (name -> value)."""
         set_here: Dict[str, str] = {}
-        for raw in message.get_all("Set-Cookie") or []:
-            parsed: SimpleCookie = SimpleCookie()
-            try:
-                parsed.load(raw)
-            except CookieError:
-                name, _sep, rest = raw.partition("=")       # lenient: device firmware is not RFC-perfect
-                if name.strip():
-                    self._values[name.strip()] = set_here[name.strip()] = rest.split(";", 1)[0].strip()
+        for raw in headers.get_all("Set-Cookie"):
+            pair, *attributes = raw.split(";")
+            name, _sep, value = pair.partition("=")
+            name, value = name.strip(), value.strip()
+            if not name or any(ord(char) < 32 or char in ' ",;\\' for char in name):
                 continue
-            for name, morsel in parsed.items():
-                set_here[name] = morsel.value
-                expired = morsel["max-age"] in ("0", "-1") or "1970" in (morsel["expires"] or "")
-                if expired or (morsel.value == "" and morsel["max-age"]):
-                    self._values.pop(name, None)
-                else:
-                    self._values[name] = morsel.value
+            if len(value) > 1 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            options = {}
+            for attribute in attributes:
+                key, _sep, setting = attribute.partition("=")
+                options[key.strip().lower()] = setting.strip()
+            set_here[name] = value
+            max_age = options.get("max-age")
+            if max_age in ("0", "-1") or "1970" in options.get("expires", "") or (value == "" and max_age):
+                self._values.pop(name, None)
+            else:
+                self._values[name] = value
         return set_here
+
+
+class Headers:
+    """The headers of an answer, in order; names compare without case."""
+
+    def __init__(self, pairs: List[Tuple[str, str]]) -> None:
+        self._pairs = pairs
+
+    def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        wanted = name.lower()
+        for key, value in self._pairs:
+            if key.lower() == wanted:
+                return value
+        return default
+
+    def get_all(self, name: str) -> List[str]:
+        wanted = name.lower()
+        return [value for key, value in self._pairs if key.lower() == wanted]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def __getitem__(self, name: str) -> Optional[str]:
+        return self.get(name)
+
+    def items(self) -> List[Tuple[str, str]]:
+        return list(self._pairs)
+
+    def get_content_charset(self) -> Optional[str]:
+        for parameter in (self.get("Content-Type") or "").split(";")[1:]:
+            key, _sep, value = parameter.partition("=")
+            if key.strip().lower() == "charset" and value.strip():
+                return value.strip().strip('"').lower()
+        return None
 
 
 class Response:
     """One answer: status, headers, body, the cookies it set; ``url`` is where it came from."""
 
-    def __init__(self, url: str, status_code: int, headers: http.client.HTTPMessage, content: bytes,
+    def __init__(self, url: str, status_code: int, headers: Headers, content: bytes,
                  cookies: Optional[Dict[str, str]] = None) -> None:
         self.url = url
         self.cookies: Dict[str, str] = cookies or {}
@@ -131,7 +177,7 @@ class Response:
 
 def _multipart(data: Optional[Mapping[str, Any]], files: Mapping[str, Any]) -> Tuple[bytes, str]:
     """A multipart/form-data body: the form fields, then each file as (filename, bytes[, type])."""
-    boundary = uuid.uuid4().hex
+    boundary = binascii.hexlify(os.urandom(16)).decode("ascii")
     parts: List[bytes] = []
     for name, value in (data or {}).items():
         for item in value if isinstance(value, (list, tuple)) else [value]:
@@ -147,12 +193,140 @@ def _multipart(data: Optional[Mapping[str, Any]], files: Mapping[str, Any]) -> T
             payload = payload.read()
         if isinstance(payload, str):
             payload = payload.encode("utf-8")
-        content_type = content_type or mimetypes.guess_type(filename or "")[0] or "application/octet-stream"
+        content_type = content_type or UPLOAD_TYPES.get(os.path.splitext(filename or "")[1].lower(),
+                                                        "application/octet-stream")
         head = '--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\nContent-Type: %s\r\n\r\n' % (
             boundary, name, filename or "", content_type)
         parts.append(head.encode("utf-8") + bytes(payload) + b"\r\n")
     parts.append(("--%s--\r\n" % boundary).encode())
     return b"".join(parts), "multipart/form-data; boundary=%s" % boundary
+
+
+class ProtocolError(HttpError):
+    """The device's answer is not HTTP as written (status line, headers, or a body cut short)."""
+
+
+class Disconnected(ConnectionResetError, HttpError):
+    """The device closed the connection without answering: a reset, as the session's error mapping sees it
+    (as http.client's RemoteDisconnected is)."""
+
+
+class Connection:
+    """One HTTP/1.1 connection to a device: the socket (TLS for https) and a buffered reader of it."""
+
+    def __init__(self, scheme: str, host: str, port: int, timeout: float,
+                 context: Optional[ssl.SSLContext]) -> None:
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self.context = context
+        self.sock: Optional[socket.socket] = None
+        self._reader: Any = None
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.scheme == "https":
+                context = self.context or ssl.create_default_context()
+                sock = context.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
+        self._reader = sock.makefile("rb")
+
+    def close(self) -> None:
+        reader, sock, self._reader, self.sock = self._reader, self.sock, None, None
+        if reader is not None:
+            reader.close()
+        if sock is not None:
+            sock.close()
+
+    def host_header(self) -> str:
+        host = "[%s]" % self.host if ":" in self.host else self.host
+        return host if DEFAULT_PORTS.get(self.scheme) == self.port else "%s:%d" % (host, self.port)
+
+    def send(self, method: str, path: str, headers: Mapping[str, str], body: Optional[bytes]) -> None:
+        lines = ["%s %s HTTP/1.1" % (method, path), "Host: " + self.host_header()]
+        if body is not None:
+            lines.append("Content-Length: %d" % len(body))
+        elif method in ("POST", "PUT", "PATCH"):
+            lines.append("Content-Length: 0")
+        for name, value in headers.items():
+            text = "%s: %s" % (name, value)
+            if "\r" in text or "\n" in text:
+                raise HttpError("header %s carries a line break" % name)
+            lines.append(text)
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b""))
+
+    def _line(self) -> bytes:
+        line = self._reader.readline(MAX_LINE + 1)
+        if len(line) > MAX_LINE:
+            raise ProtocolError("a line of the answer is longer than %d bytes" % MAX_LINE)
+        return line
+
+    def receive(self, method: str) -> Tuple[int, Headers, bytes, bool]:
+        """(status, headers, body, whether the device closes the connection after this answer)."""
+        while True:
+            line = self._line()
+            if not line:
+                raise Disconnected("the device closed the connection without an answer")
+            parts = line.decode("iso-8859-1").strip().split(None, 2)
+            if (len(parts) < 2 or not parts[0].startswith("HTTP/") or len(parts[1]) != 3
+                    or not parts[1].isdigit()):
+                raise ProtocolError("not an HTTP status line: %r" % line[:80])
+            version, status = parts[0], int(parts[1])
+            pairs: List[Tuple[str, str]] = []
+            while True:
+                line = self._line()
+                if line in (b"\r\n", b"\n", b""):
+                    break
+                if len(pairs) >= MAX_HEADERS:
+                    raise ProtocolError("more than %d headers" % MAX_HEADERS)
+                text = line.decode("iso-8859-1").rstrip("\r\n")
+                if text[:1] in (" ", "\t") and pairs:       # a folded line continues the header before
+                    pairs[-1] = (pairs[-1][0], pairs[-1][1] + " " + text.strip())
+                    continue
+                name, sep, value = text.partition(":")
+                if sep:
+                    pairs.append((name.strip(), value.strip()))
+            if not 100 <= status < 200 or status == 101:
+                break                                       # an interim 1xx answer: the real one follows
+        headers = Headers(pairs)
+        connection_header = (headers.get("Connection") or "").lower()
+        will_close = "close" in connection_header or (version == "HTTP/1.0" and "keep-alive" not in connection_header)
+        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+            return status, headers, b"", will_close
+        if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+            return status, headers, self._chunked(), will_close
+        length = headers.get("Content-Length")
+        if length is not None and length.strip().isdigit():
+            wanted = int(length)
+            body = self._reader.read(wanted)
+            if len(body) < wanted:
+                raise ProtocolError("IncompleteRead(%d bytes read, %d more expected)" % (len(body), wanted - len(body)))
+            return status, headers, body, will_close
+        return status, headers, self._reader.read(), True     # no length: the body ends with the connection
+
+    def _chunked(self) -> bytes:
+        chunks: List[bytes] = []
+        while True:
+            line = self._line()
+            size_text = line.split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise ProtocolError("IncompleteRead: bad chunk size %r" % line[:40]) from None
+            if size == 0:
+                while self._line() not in (b"\r\n", b"\n", b""):
+                    pass                                    # trailers
+                return b"".join(chunks)
+            chunk = self._reader.read(size)
+            if len(chunk) < size or self._reader.read(2) not in (b"\r\n",):
+                raise ProtocolError("IncompleteRead(%d bytes read in a chunk of %d)" % (len(chunk), size))
+            chunks.append(chunk)
 
 
 class HttpClient:
@@ -162,7 +336,7 @@ class HttpClient:
         self.ssl_context = ssl_context
         self.headers: Dict[str, str] = {"User-Agent": user_agent, "Accept": "*/*", "Accept-Encoding": "identity"}
         self.cookies = CookieJar()
-        self._connections: Dict[Tuple[str, str, int], http.client.HTTPConnection] = {}
+        self._connections: Dict[Tuple[str, str, int], Connection] = {}
         self._ca_loaded: Optional[str] = None
 
     def close(self) -> None:
@@ -182,7 +356,7 @@ class HttpClient:
         return context
 
     def _connection(self, scheme: str, host: str, port: int, timeout: float,
-                    verify: Union[bool, str, None]) -> Tuple[http.client.HTTPConnection, bool]:
+                    verify: Union[bool, str, None]) -> Tuple[Connection, bool]:
         key = (scheme, host, port)
         connection = self._connections.get(key)
         if connection is not None and connection.sock is not None:
@@ -190,10 +364,7 @@ class HttpClient:
             if not readable:
                 return connection, True
             connection.close()          # the server closed it (or sent something unasked): a fresh one
-        if scheme == "https":
-            connection = http.client.HTTPSConnection(host, port, timeout=timeout, context=self._context(verify))
-        else:
-            connection = http.client.HTTPConnection(host, port, timeout=timeout)
+        connection = Connection(scheme, host, port, timeout, self._context(verify) if scheme == "https" else None)
         self._connections[key] = connection
         return connection, False
 
@@ -257,24 +428,24 @@ class HttpClient:
                 raise ConnectionFailed(str(exc)) from exc
         connection.sock.settimeout(read_timeout)
         try:
-            connection.request(method, path, body=body, headers=sent)
-            answer = connection.getresponse()
-            content = answer.read()
+            connection.send(method, path, sent, body)
+            status, answer_headers, content, will_close = connection.receive(method)
         except (socket.timeout, TimeoutError) as exc:
             connection.close()
             raise ReadTimeout("no answer from %s:%d within %gs" % (host, port, read_timeout)) from exc
         except ssl.SSLError as exc:
             connection.close()
             raise TlsError(str(exc)) from exc
-        except (http.client.IncompleteRead, http.client.HTTPException) as exc:
+        except Disconnected as exc:
             connection.close()
-            if isinstance(exc, http.client.RemoteDisconnected):
-                raise ConnectionFailed(str(exc)) from exc
-            raise HttpError("%s: %s" % (type(exc).__name__, exc)) from exc
+            raise ConnectionFailed(str(exc)) from exc
+        except HttpError:
+            connection.close()
+            raise
         except OSError as exc:
             connection.close()
             raise ConnectionFailed(str(exc)) from exc
-        set_here = self.cookies.update_from(answer.headers)
-        if answer.will_close:
+        set_here = self.cookies.update_from(answer_headers)
+        if will_close:
             connection.close()
-        return Response(url, answer.status, answer.headers, content, set_here)
+        return Response(url, status, answer_headers, content, set_here)

@@ -176,3 +176,88 @@ def test_tls_failures_are_tls_errors_with_the_ssl_cause():
         client.request("GET", "https://%s:%d/" % (ADDRESS, port), timeout=2)
     assert isinstance(failed.value.__cause__, ssl.SSLError)
     listener.close()
+
+
+def raw_answer(payload: bytes):
+    """A one-shot server that reads one request and writes ``payload`` as it is, then closes: the URL and
+    the request it saw (a list filled once it arrived)."""
+    listener = socket.socket()
+    listener.bind((ADDRESS, 0))
+    listener.listen(1)
+    seen = []
+
+    def serve():
+        conn, _ = listener.accept()
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        seen.append(data)
+        conn.sendall(payload)
+        conn.close()
+        listener.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return "http://%s:%d/x" % listener.getsockname(), seen
+
+
+def test_chunked_body_folded_header_interim_answer_and_http10_close():
+    url, seen = raw_answer(b"HTTP/1.1 100 Continue\r\n\r\n"
+                           b"HTTP/1.0 200 OK\r\nContent-Type: text/html;\r\n charset=ISO-8859-1\r\n"
+                           b"Transfer-Encoding: chunked\r\nSet-Cookie: a=\"q v\"; Path=/\r\n"
+                           b"Set-Cookie: gone=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n"
+                           b"5;ext=1\r\nhello\r\n6\r\n w\xf6rld\r\n0\r\nTrailer: x\r\n\r\n")
+    client = http_client.HttpClient()
+    answer = client.request("GET", url, headers={"X-Test": "1"}, timeout=2)
+    assert answer.status_code == 200 and answer.content == b"hello w\xf6rld"
+    assert answer.encoding == "iso-8859-1" and answer.text == "hello wörld"
+    assert answer.headers.get("content-type") == "text/html; charset=ISO-8859-1"
+    assert answer.cookies == {"a": "q v", "gone": "1"} and client.cookies.get("a") == "q v"
+    assert client.cookies.get("gone") is None
+    assert not client._connections[("http", ADDRESS, int(url.split(":")[2].split("/")[0]))].sock  # 1.0: closed
+    request = seen[0].decode("latin-1")
+    assert request.startswith("GET /x HTTP/1.1\r\n") and "\r\nHost: %s:" % ADDRESS in request
+    assert "\r\nX-Test: 1\r\n" in request and "Content-Length" not in request
+
+
+@pytest.mark.parametrize("payload, words", [
+    (b"ICY 200 OK\r\n\r\n", "not an HTTP status line"),
+    (b"HTTP/1.1 200 OK\r\n" + b"X-A: 1\r\n" * 101 + b"\r\n", "more than 100 headers"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "bad chunk size"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nshort", "IncompleteRead"),
+    (b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n", "longer than 65536"),
+])
+def test_answers_that_are_not_http_are_protocol_errors(payload, words):
+    url, _seen = raw_answer(payload)
+    with pytest.raises(http_client.HttpError) as failed:
+        http_client.HttpClient().request("GET", url, timeout=2)
+    assert words in str(failed.value)
+
+
+def test_a_close_without_answer_is_a_reset_and_a_body_without_length_ends_with_the_connection():
+    url, _seen = raw_answer(b"")
+    with pytest.raises(http_client.ConnectionFailed) as failed:
+        http_client.HttpClient().request("GET", url, timeout=2)
+    assert isinstance(failed.value.__cause__, ConnectionResetError)
+    url, _seen = raw_answer(b"HTTP/1.1 200 OK\r\n\r\nuntil the end")
+    assert http_client.HttpClient().request("GET", url, timeout=2).content == b"until the end"
+
+
+def test_header_values_with_line_breaks_are_refused_before_sending():
+    url, seen = raw_answer(b"HTTP/1.1 204 No Content\r\n\r\n")
+    with pytest.raises(http_client.HttpError):
+        http_client.HttpClient().request("GET", url, headers={"X-Evil": "a\r\nInjected: 1"}, timeout=2)
+    time.sleep(0.05)
+    assert seen == [] or b"Injected" not in seen[0]
+
+
+def test_the_client_does_not_load_http_client_or_the_email_package():
+    import subprocess
+    import sys
+    code = ("import sys; from ansible_collections.printfleet.canon.plugins.module_utils.transport import http_client;"
+            "print(sorted(m for m in ('http.client', 'email', 'http.cookies', 'mimetypes', 'uuid') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={"PYTHONPATH": ":".join(sys.path)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
