@@ -23,8 +23,8 @@ def _load(relative_path: str):
     ``__init__`` belongs to the collection's module runs, not to the simulator)."""
     if _MODULE in sys.modules:
         return sys.modules[_MODULE]
-    spec = importlib.util.spec_from_file_location(_MODULE, os.path.join(_ROOT, "plugins", "module_utils",
-                                                                       relative_path))
+    path = os.path.join(_ROOT, "plugins", "module_utils", relative_path)
+    spec = importlib.util.spec_from_file_location(_MODULE, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[_MODULE] = module     # dataclasses look their module up while the file runs
     spec.loader.exec_module(module)

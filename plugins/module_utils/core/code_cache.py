@@ -16,7 +16,8 @@ Only this collection's module_utils loaded from an AnsiballZ zip go through it. 
 (action, inventory and callback plugins import module_utils from disk) install() does nothing and
 Python's own __pycache__ applies. The directory is used only when it belongs to the user and nobody else
 can write to it; a file not owned by the user is ignored; anything unusable (read-only home, full disk,
-a damaged file) means compiling as without the cache. PRINTFLEET_CANON_CODE_CACHE=off turns it off.
+a damaged file) means compiling as without the cache. PRINTFLEET_CANON_CODE_CACHE=off turns it off;
+PYTHONDONTWRITEBYTECODE does not, since it is about __pycache__ beside source files, which this is not.
 """
 
 from __future__ import annotations
