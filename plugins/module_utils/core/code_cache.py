@@ -44,6 +44,13 @@ def cache_directory() -> Optional[str]:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     path = os.path.join(base, "printfleet.canon", "code", sys.implementation.cache_tag or "python")
     try:
+        # never create folders in a place that is not the user's (a module run with become keeps the
+        # invoking user's HOME): the nearest folder that exists on the way must belong to the user
+        existing = path
+        while not os.path.isdir(existing) and os.path.dirname(existing) != existing:
+            existing = os.path.dirname(existing)
+        if os.stat(existing).st_uid != os.getuid():
+            return None
         os.makedirs(path, mode=0o700, exist_ok=True)
         info = os.stat(path)
     except OSError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import stat
 import subprocess
 import sys
@@ -143,6 +144,19 @@ def test_a_directory_others_can_write_to_is_not_used(tmp_path):
     out = run(build_zip(tmp_path / "a.zip"), cache)
     assert out["value"] == "one" and out["finder"] == 0
     assert cached_files(cache) == []
+
+
+def test_nothing_is_created_in_a_folder_of_another_user(tmp_path):
+    """As under become: HOME (here the cache base) belongs to someone else; no folder is made there."""
+    if os.getuid() == 0:                 # root: give a folder away
+        foreign = tmp_path / "foreign"
+        foreign.mkdir()
+        os.chown(str(foreign), 54321, 54321)
+    else:                                # anyone else: "/" is root's
+        foreign = pathlib.Path("/printfleet-canon-not-yours")
+    out = run(build_zip(tmp_path / "a.zip"), foreign / "cache")
+    assert out["value"] == "one" and out["finder"] == 0
+    assert not os.path.exists(str(foreign / "cache"))
 
 
 def test_switched_off_by_the_environment(tmp_path):
