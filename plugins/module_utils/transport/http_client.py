@@ -36,10 +36,6 @@ REDIRECTS = (301, 302, 303, 307, 308)
 MAX_LINE = 65536
 MAX_HEADERS = 100
 DEFAULT_PORTS = {"http": 80, "https": 443}
-#: Content types of uploaded files by extension (the devices read the file, not this header).
-UPLOAD_TYPES = {".jar": "application/java-archive", ".zip": "application/zip", ".csv": "text/csv",
-                ".xml": "application/xml", ".txt": "text/plain", ".pem": "application/x-pem-file",
-                ".p12": "application/x-pkcs12", ".pfx": "application/x-pkcs12"}
 
 
 class HttpError(Exception):
@@ -132,15 +128,6 @@ class Headers:
         wanted = name.lower()
         return [value for key, value in self._pairs if key.lower() == wanted]
 
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.get(name) is not None
-
-    def __getitem__(self, name: str) -> Optional[str]:
-        return self.get(name)
-
-    def items(self) -> List[Tuple[str, str]]:
-        return list(self._pairs)
-
     def get_content_charset(self) -> Optional[str]:
         for parameter in (self.get("Content-Type") or "").split(";")[1:]:
             key, _sep, value = parameter.partition("=")
@@ -193,8 +180,7 @@ def _multipart(data: Optional[Mapping[str, Any]], files: Mapping[str, Any]) -> T
             payload = payload.read()
         if isinstance(payload, str):
             payload = payload.encode("utf-8")
-        content_type = content_type or UPLOAD_TYPES.get(os.path.splitext(filename or "")[1].lower(),
-                                                        "application/octet-stream")
+        content_type = content_type or "application/octet-stream"   # the sessions name theirs
         head = '--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\nContent-Type: %s\r\n\r\n' % (
             boundary, name, filename or "", content_type)
         parts.append(head.encode("utf-8") + bytes(payload) + b"\r\n")
@@ -399,7 +385,7 @@ class HttpClient:
                   read_timeout: float) -> Response:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
-        port = parts.port or (443 if scheme == "https" else 80)
+        port = parts.port or DEFAULT_PORTS.get(scheme, 80)
         host = parts.hostname or ""
         connection, _reused = self._connection(scheme, host, port, connect_timeout, verify)
         sent = dict(self.headers)
