@@ -77,6 +77,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             owner.requests.append({"path": "(other)", "status": 404, "peer": self.client_address[0]})
             self.send_error(404)
             return
+        with owner.transfers:
+            owner.sending += 1
+        try:
+            self._send_file(owner)
+        finally:
+            with owner.transfers:
+                owner.sending -= 1
+                owner.transfers.notify_all()
+
+    def _send_file(self, owner: "FileServer") -> None:
         size = os.path.getsize(owner.path)
         self.send_response(200)
         self.send_header("Content-Type", "application/zip")
@@ -120,6 +130,9 @@ class FileServer:
         self.protocol = protocol
         self.url_path = "/%s/%s" % (secrets.token_urlsafe(16), urllib.parse.quote(os.path.basename(path)))
         self.requests: List[Dict[str, Any]] = []
+        # transfers in progress: a client can hold the last byte before its handler has recorded it
+        self.transfers = threading.Condition()
+        self.sending = 0
         self._tmp: Optional[str] = None
         self._thread: Optional[threading.Thread] = None
         try:
@@ -149,6 +162,9 @@ class FileServer:
 
     @property
     def downloads(self) -> int:
+        """Complete transfers of the file, once those in progress have ended (waits at most 2 s)."""
+        with self.transfers:
+            self.transfers.wait_for(lambda: self.sending == 0, timeout=2)
         return sum(1 for r in self.requests if r["status"] == 200)
 
     def start(self) -> "FileServer":
