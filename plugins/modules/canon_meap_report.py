@@ -17,6 +17,8 @@ description:
     and application) and an About sheet; CSV twins (C(<name>.csv) the applications, C(<name>-summary.csv)).
     Licenses that end within O(expiring_within_days) (or have ended) are flagged C(EXPIRING) / C(EXPIRED).
   - Offline - reads the results given, never a device. Files are rewritten only when their bytes change.
+  - Runs on the controller, in the task's own worker process (an action plugin), so a report costs no module
+    process; C(delegate_to) is not needed.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -38,12 +40,24 @@ options:
         failure and the C(applications) and C(system) of such a result.
     type: dict
     required: true
+  planned:
+    description:
+      - Per host - the result of a check-mode run of M(printfleet.canon.canon_meap_app) (a plan pass before the
+        rollout), for the hosts O(results) has no result for. A plan with nothing to do makes the device
+        C(unchanged), a failed plan C(failed), a plan with work the rollout never reached C(not run).
+      - The role C(printfleet.canon.meap_deployment) passes its C(plan) entry point's results here, so devices
+        that needed nothing are in the report although the rollout's batches never ran them.
+    type: dict
+    default: {}
   addresses:
     description: Host to address, for the report.
     type: dict
     default: {}
   application_id:
-    description: The application of the rollout; its version, status and license fill the Summary columns.
+    description:
+      - The application of the rollout; its version, status and license fill the Summary columns.
+      - Default - the C(application) the first result (by host) names, as M(printfleet.canon.canon_meap_app)
+        returns it.
     type: str
   expiring_within_days:
     description: Licenses ending within this many days are flagged.
@@ -119,8 +133,6 @@ error_code:
   sample: missing_dependency
 """
 
-import datetime
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
@@ -128,26 +140,14 @@ from ansible_collections.printfleet.canon.plugins.module_utils.meap import repor
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(
-        results=dict(type="dict", required=True), addresses=dict(type="dict", default={}),
-        application_id=dict(type="str"), expiring_within_days=dict(type="int", default=30), today=dict(type="str"),
-        dest_dir=dict(type="path", required=True), name=dict(type="str", default="meap-applications"),
-        formats=dict(type="list", elements="str", choices=["xlsx", "csv"], default=["xlsx", "csv"]),
-        title=dict(type="str", default="MEAP applications")), supports_check_mode=True)
-    p = module.params
+    # The task runs through the action plugin of this name, on the controller in the worker process (no module
+    # process of its own); this entry point is the same behaviour for callers that run the module itself.
+    module = AnsibleModule(argument_spec=meap_report.ARGUMENT_SPEC, supports_check_mode=True)
     try:
-        today = datetime.date.fromisoformat(p["today"]) if p["today"] else None
-    except ValueError:
-        module.fail_json(msg="today must be an ISO date (YYYY-MM-DD)", error_code="invalid_argument")
-    try:
-        report = meap_report.build(p["results"], p["addresses"], p["application_id"], p["expiring_within_days"], today)
-        result = {k: report[k] for k in ("devices", "counts", "expiring", "fingerprint")}
-        if module.check_mode:
-            module.exit_json(changed=False, **result)
-        files, changed = meap_report.write_files(report, p["dest_dir"], p["name"], p["formats"], p["title"])
+        result = meap_report.run_report(module.params, module.check_mode)
     except CanonError as exc:
         module.fail_json(**exc.to_result())
-    module.exit_json(changed=changed, files=files, **result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import json
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.printfleet.canon.plugins.module_utils.core import report_book
+from ansible_collections.printfleet.canon.plugins.module_utils.core.errors import CanonError
 from ansible_collections.printfleet.canon.plugins.module_utils.core.report_book import BookColumn, Sheet
 
 SUMMARY_COLUMNS = (
@@ -60,10 +61,42 @@ def outcome_of(result: Mapping[str, Any]) -> str:
     return "changed" if result.get("changed") else "unchanged"
 
 
+def with_plan(results: Mapping[str, Mapping[str, Any]], planned: Mapping[str, Mapping[str, Any]]
+              ) -> Dict[str, Mapping[str, Any]]:
+    """Each host's result, the plan's (check-mode) result standing in where the rollout did not run the host.
+
+    A plan with nothing to do is the device's outcome (unchanged); a plan that failed is a failure; a plan
+    with work left that the rollout never reached is "not run" (with the device's applications as read).
+    """
+    merged: Dict[str, Mapping[str, Any]] = {}
+    for host in set(results) | set(planned):
+        result = results.get(host) or {}
+        plan = planned.get(host) or {}
+        if (not result or result.get("skipped")) and plan and not plan.get("skipped"):
+            failed = plan.get("error_code") or plan.get("failed")
+            result = plan if failed or not plan.get("changed") else dict(plan, outcome="not run")
+        merged[host] = result
+    return merged
+
+
+def rollout_application(results: Mapping[str, Mapping[str, Any]]) -> Optional[str]:
+    """The application a rollout's results are about: the first (by host) that names one."""
+    for host in sorted(results):
+        app = (results[host] or {}).get("application") or {}
+        if app.get("application_id"):
+            return str(app["application_id"])
+    return None
+
+
 def build(results: Mapping[str, Mapping[str, Any]], addresses: Optional[Mapping[str, str]] = None,
           application_id: Optional[str] = None, expiring_within_days: int = 30,
-          today: Optional[datetime.date] = None) -> Dict[str, Any]:
-    """Rows, counts and a fingerprint of the expiring licenses (to notify each set once)."""
+          today: Optional[datetime.date] = None, planned: Optional[Mapping[str, Mapping[str, Any]]] = None
+          ) -> Dict[str, Any]:
+    """Rows, counts and a fingerprint of the expiring licenses (to notify each set once). ``planned``: the
+    results of a check-mode plan pass, for hosts the rollout did not run (see with_plan)."""
+    if planned:
+        results = with_plan(results, planned)
+    application_id = application_id or rollout_application(results)
     addresses = addresses or {}
     today = today or datetime.date.today()
     summary: List[Dict[str, Any]] = []
@@ -124,3 +157,28 @@ def write_files(report: Mapping[str, Any], dest_dir: str, name: str, formats: Se
     """Write the files; unchanged bytes are not rewritten (the writer is deterministic)."""
     rendered = [pair for fmt in ("xlsx", "csv") if fmt in formats for pair in render(report, fmt, title)]
     return report_book.write_report_files(dest_dir, name, rendered)
+
+
+#: The options of canon_meap_report, for the module and for its controller-side action plugin (one place).
+ARGUMENT_SPEC: Dict[str, Any] = dict(
+    results=dict(type="dict", required=True), planned=dict(type="dict", default={}),
+    addresses=dict(type="dict", default={}),
+    application_id=dict(type="str"), expiring_within_days=dict(type="int", default=30), today=dict(type="str"),
+    dest_dir=dict(type="path", required=True), name=dict(type="str", default="meap-applications"),
+    formats=dict(type="list", elements="str", choices=["xlsx", "csv"], default=["xlsx", "csv"]),
+    title=dict(type="str", default="MEAP applications"))
+
+
+def run_report(params: Mapping[str, Any], check_mode: bool) -> Dict[str, Any]:
+    """canon_meap_report's whole behaviour on validated options: the result (raises CanonError)."""
+    try:
+        today = datetime.date.fromisoformat(params["today"]) if params["today"] else None
+    except ValueError:
+        raise CanonError("invalid_argument", "today must be an ISO date (YYYY-MM-DD)")
+    report = build(params["results"], params["addresses"], params["application_id"], params["expiring_within_days"],
+                   today, planned=params["planned"])
+    result: Dict[str, Any] = {k: report[k] for k in ("devices", "counts", "expiring", "fingerprint")}
+    if check_mode:
+        return dict(result, changed=False)
+    files, changed = write_files(report, params["dest_dir"], params["name"], params["formats"], params["title"])
+    return dict(result, changed=changed, files=files)
