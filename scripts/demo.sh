@@ -148,9 +148,9 @@ for r in csv.DictReader(open("demo/output/meap/reports/meap-applications-summary
                                                      r["license_expires"]))
 PY
 }
-echo "rollout (report: demo/output/meap/reports/meap-applications.xlsx):"
+echo "rollout (plan in check mode, then canary and batches; report: demo/output/meap/reports/meap-applications.xlsx):"
 meap_rollout
-echo "again (every device already runs 2.1.0: nothing written):"
+echo "again (the plan finds every device at 2.1.0: no batch runs, nothing written):"
 meap_rollout
 
 echo "== 7. Security audit: policy, certificates, default credentials -> findings (XLSX + CSV), enforce in batches =="
