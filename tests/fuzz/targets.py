@@ -172,12 +172,11 @@ class FuzzClient:
     def walk_warnings(self, host: str) -> List[str]:
         return []
 
-    async def _request(self, kind: str, target: SnmpTarget, var_binds: Any, non_repeaters: int = 0,
-                       max_repetitions: int = 0) -> Any:
+    async def next_pdu(self, target: SnmpTarget, oids: Any) -> Any:
         """A raw answer of any shape (sweep.get_v1's GETNEXT): any error status and index, OIDs equal
         to, below, above or unrelated to the asked ones (or not OIDs), too few or too many of them."""
         self.requests += 1
-        return self.data.draw(_raw_answer(tuple(name for name, _v in var_binds) or ("1.3",)))
+        return self.data.draw(_raw_answer(tuple(oids) or ("1.3",)))
 
 
 @functools.lru_cache(maxsize=256)

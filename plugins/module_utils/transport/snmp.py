@@ -300,6 +300,11 @@ class SnmpClient:
                                                 max_repetitions)
         return answer.error_status, answer.error_index, [(o, _from_ber(v)) for o, v in answer.var_binds]
 
+    async def next_pdu(self, target: SnmpTarget, oids: Sequence[str]) -> Tuple[int, int, List[Tuple[str, Any]]]:
+        """One GETNEXT of ``oids`` answered as it is: (error-status, error-index, [(oid, value)]). For callers
+        that read an SNMPv1 answer themselves (the sweep's one-round identification, sweep.get_v1)."""
+        return await self._request("next", target, [(oid, None) for oid in oids])
+
     # ----------------------------------------------------------------- GET ---------------
     async def get(self, target: SnmpTarget, oids: Iterable[str]) -> Dict[str, Any]:
         """Values by OID; objects the device lacks map to NO_SUCH.

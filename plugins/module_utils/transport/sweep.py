@@ -253,8 +253,7 @@ async def get_v1(client: SnmpClient, target: SnmpTarget, oid_list: Sequence[str]
     pending = list(range(len(wanted)))
     unsure: List[str] = []
     while pending:
-        status, index, var_binds = await client._request(      # pylint: disable=protected-access
-            "next", target, [(asks[i], None) for i in pending])
+        status, index, var_binds = await client.next_pdu(target, [asks[i] for i in pending])
         if status == NO_SUCH_NAME and 1 <= index <= len(pending):
             # nothing after the asked OID in the device's MIB: that object is absent (v1 fails the
             # whole PDU for it, so the others are asked again without it)
