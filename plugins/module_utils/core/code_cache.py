@@ -16,7 +16,8 @@ Only this collection's module_utils loaded from an AnsiballZ zip go through it. 
 (action, inventory and callback plugins import module_utils from disk) install() does nothing and
 Python's own __pycache__ applies. The directory is used only when it belongs to the user and nobody else
 can write to it; a file not owned by the user is ignored; anything unusable (read-only home, full disk,
-a damaged file) means compiling as without the cache. PRINTFLEET_CANON_CODE_CACHE=off turns it off;
+a damaged file) means compiling each file once per run, as without the cache but without zipimport's
+second compile (see CachedZipFinder). PRINTFLEET_CANON_CODE_CACHE=off turns all of it off;
 PYTHONDONTWRITEBYTECODE does not, since it is about __pycache__ beside source files, which this is not.
 """
 
@@ -103,7 +104,7 @@ class CachedZipSourceLoader:
     """Loads one module_utils file of the zip: its code compiled once per source and kept."""
 
     def __init__(self, importer: zipimport.zipimporter, origin: str, source: bytes, package: bool,
-                 directory: str) -> None:
+                 directory: Optional[str]) -> None:
         self.importer = importer
         self.origin = origin
         self.source = source
@@ -130,6 +131,8 @@ class CachedZipSourceLoader:
         return self.importer.get_data(path)
 
     def get_code(self, fullname: str) -> types.CodeType:
+        if self.directory is None:      # no usable cache directory: compile once, keep nothing
+            return compile(self.source, self.origin, "exec", dont_inherit=True)
         name = "%s-%x-%d-%08x-%08x.bin" % (fullname, sys.hexversion, len(self.source), zlib.crc32(self.source),
                                            zlib.adler32(self.source))
         path = os.path.join(self.directory, name)
@@ -152,7 +155,7 @@ class CachedZipFinder:
     once to find it (its get_filename) and again to load it, which doubles the cost this file removes.
     """
 
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: Optional[str]) -> None:
         self.directory = directory
         self.importers = {}     # package directory in the zip -> zipimporter
 
@@ -196,6 +199,5 @@ def install() -> None:
         return
     if os.environ.get(ENV_SWITCH, "").strip().lower() in ("off", "0", "false", "no"):
         return
-    directory = cache_directory()
-    if directory:
-        sys.meta_path.insert(0, CachedZipFinder(directory))
+    # without a usable directory the finder still spares zipimport's second compile of each file
+    sys.meta_path.insert(0, CachedZipFinder(cache_directory()))

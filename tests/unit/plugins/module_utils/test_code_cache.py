@@ -75,6 +75,10 @@ def build_zip(path, value="one"):
     return str(path)
 
 
+#: the demo package's files after demo/__init__.py, each compiled exactly once
+ONCE_EACH = sorted(BASE + "demo/" + name for name in ("thing.py", "inner/__init__.py", "inner/leaf.py"))
+
+
 def through_finder(compiled):
     """Files of the demo package compiled after the finder was installed (demo/__init__.py installs it, so
     zipimport loads that one)."""
@@ -103,7 +107,7 @@ def test_first_run_compiles_each_file_once_and_keeps_the_code_privately(tmp_path
     assert out["file"].endswith("payload.zip/" + BASE + "demo/thing.py")
     assert out["package_path"] == [str(tmp_path / "payload.zip") + "/" + BASE.rstrip("/") + "/demo"]
     # zipimport alone compiles a module twice on 3.11/3.12 (once to find it); through the finder, once
-    assert through_finder(out["compiled"]) == sorted(BASE + "demo/" + name for name in ("thing.py", "inner/__init__.py", "inner/leaf.py"))
+    assert through_finder(out["compiled"]) == ONCE_EACH
     files = cached_files(tmp_path / "cache")
     assert len(files) == 3 and all(f.endswith(".bin") for f in files)
     assert all(stat.S_IMODE(os.stat(f).st_mode) == 0o600 for f in files)
@@ -142,7 +146,8 @@ def test_a_directory_others_can_write_to_is_not_used(tmp_path):
     directory.mkdir(parents=True)
     directory.chmod(0o777)
     out = run(build_zip(tmp_path / "a.zip"), cache)
-    assert out["value"] == "one" and out["finder"] == 0
+    assert out["value"] == "one" and out["finder"] == 1
+    assert through_finder(out["compiled"]) == ONCE_EACH        # compiled once each, nothing kept
     assert cached_files(cache) == []
 
 
@@ -155,7 +160,7 @@ def test_nothing_is_created_in_a_folder_of_another_user(tmp_path):
     else:                                # anyone else: "/" is root's
         foreign = pathlib.Path("/printfleet-canon-not-yours")
     out = run(build_zip(tmp_path / "a.zip"), foreign / "cache")
-    assert out["value"] == "one" and out["finder"] == 0
+    assert out["value"] == "one" and out["finder"] == 1 and through_finder(out["compiled"]) == ONCE_EACH
     assert not os.path.exists(str(foreign / "cache"))
 
 
