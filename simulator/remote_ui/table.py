@@ -15,18 +15,18 @@ import os
 import sys
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_MODULE = "printfleet_simulator_protocol_table"
 
 
 def _load(relative_path: str):
     """Load one standalone file of plugins/module_utils by path, without its packages (their
     ``__init__`` belongs to the collection's module runs, not to the simulator)."""
-    if _MODULE in sys.modules:
-        return sys.modules[_MODULE]
+    name = "printfleet_simulator_" + os.path.splitext(relative_path)[0].replace(os.sep, "_")
+    if name in sys.modules:
+        return sys.modules[name]
     path = os.path.join(_ROOT, "plugins", "module_utils", relative_path)
-    spec = importlib.util.spec_from_file_location(_MODULE, path)
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[_MODULE] = module     # dataclasses look their module up while the file runs
+    sys.modules[name] = module     # dataclasses look their module up while the file runs
     spec.loader.exec_module(module)
     return module
 

@@ -71,10 +71,9 @@ def with_plan(results: Mapping[str, Mapping[str, Any]], planned: Mapping[str, Ma
     merged: Dict[str, Mapping[str, Any]] = {}
     for host in set(results) | set(planned):
         result = results.get(host) or {}
-        plan = planned.get(host) or {}
-        if (not result or result.get("skipped")) and plan and not plan.get("skipped"):
-            failed = plan.get("error_code") or plan.get("failed")
-            result = plan if failed or not plan.get("changed") else dict(plan, outcome="not run")
+        if outcome_of(result) == "not run" and planned.get(host):
+            plan = planned[host]
+            result = dict(plan, outcome="not run") if outcome_of(plan) == "changed" else plan
         merged[host] = result
     return merged
 
